@@ -87,6 +87,13 @@ def _fits(low: float, high: float, step: float) -> bool:
     return span % decimal.Decimal(str(step)) == 0
 
 
+def _largest_fitting_high(low: float, high: float, step: float) -> float:
+    """The largest ``low + k * step`` not above ``high``, in exact decimal arithmetic."""
+    low_d, step_d = decimal.Decimal(str(low)), decimal.Decimal(str(step))
+    k = (decimal.Decimal(str(high)) - low_d) // step_d
+    return float(low_d + k * step_d)
+
+
 class FloatDistribution(BaseDistribution):
     """A real parameter in ``[low, high]``, optionally on a log scale or on a grid of ``step``.
 
@@ -131,7 +138,7 @@ class FloatDistribution(BaseDistribution):
                 raise ValueError(
                     f"parameter {name!r}: high - low must be a multiple of step, got "
                     f"low={low!r}, high={high!r}, step={step!r}; adjust high to "
-                    f"{low + step * math.floor((high - low) / step)!r}"
+                    f"{_largest_fitting_high(low, high, step)!r}"
                 )
         self.low = float(low)
         self.high = float(high)

@@ -82,10 +82,22 @@ def to_unit(distribution: BaseDistribution, internal: FloatArray) -> FloatArray:
 
 
 def sample_uniform(distribution: BaseDistribution, rng: np.random.Generator) -> float:
-    """One internal value drawn uniformly from ``distribution`` (uniform in log space if log)."""
+    """One internal value drawn uniformly from ``distribution`` (uniform in log space if log).
+
+    The scalar twin of ``from_unit(distribution, rng.random())``, without numpy's per-call cost.
+    """
     if isinstance(distribution, CategoricalDistribution):
         return float(rng.integers(len(distribution.choices)))
+    if not isinstance(distribution, (FloatDistribution, IntDistribution)):
+        raise TypeError(f"unknown distribution {distribution!r}")
     if isinstance(distribution, IntDistribution) and not distribution.log:
         n_values = (distribution.high - distribution.low) // distribution.step + 1
         return float(distribution.low + distribution.step * int(rng.integers(n_values)))
-    return float(from_unit(distribution, np.float64(rng.random())))
+
+    low, high, step = _bounds(distribution)
+    x = low + rng.random() * (high - low)
+    if distribution.log:
+        x = math.exp(x)
+    if step > 0:
+        x = distribution.low + round((x - distribution.low) / step) * step
+    return min(max(x, distribution.low), distribution.high)

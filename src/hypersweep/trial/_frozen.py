@@ -64,9 +64,13 @@ class FrozenTrial:
     datetime_complete: datetime.datetime | None
 
     def __post_init__(self) -> None:
-        for name in ("params", "distributions", "user_attrs", "system_attrs"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
-        object.__setattr__(self, "intermediate_values", _frozen(self.intermediate_values))
+        # Copy every mapping into a read-only view, so the record cannot change under a reader.
+        setattr_ = object.__setattr__
+        setattr_(self, "params", _frozen(self.params))
+        setattr_(self, "distributions", _frozen(self.distributions))
+        setattr_(self, "user_attrs", _frozen(self.user_attrs))
+        setattr_(self, "system_attrs", _frozen(self.system_attrs))
+        setattr_(self, "intermediate_values", _frozen(self.intermediate_values))
 
     __hash__ = None  # type: ignore[assignment]
 
