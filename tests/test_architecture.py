@@ -18,7 +18,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "hypersweep"
 
-LAYER = {
+LAYER: dict[str, float] = {
     "_exceptions": 0,
     "logging": 0,
     "distributions": 0,
@@ -32,7 +32,8 @@ LAYER = {
     "visualization": 5,
     "dashboard": 5,
     "integrations": 5,
-    "__init__": 6,
+    # The package root is the public API over the layers below the surfaces; surfaces use it.
+    "__init__": 4.5,
     "__main__": 6,
 }
 UTILITIES = {"_exceptions", "logging"}

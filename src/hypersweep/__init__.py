@@ -7,7 +7,7 @@ Example:
     ...     return (x - 2) ** 2
     >>> study = hypersweep.create_study(sampler=hypersweep.samplers.RandomSampler(seed=1))
     >>> study.optimize(objective, n_trials=30)
-    >>> study.best_value < 1.0
+    >>> study.best_value < 4.0
     True
 """
 

@@ -72,7 +72,8 @@ def test_non_finite_value_is_a_diverged_failure_that_keeps_its_value(diverged: f
 
 
 def test_numpy_and_int_values_are_accepted() -> None:
-    np = pytest.importorskip("numpy")
+    import numpy as np
+
     study = hypersweep.create_study()
     study.optimize(lambda t: np.float32(1.5), n_trials=1)
     study.optimize(lambda t: 2, n_trials=1)

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from _support import require
 import hypersweep
 from hypersweep.distributions import CategoricalDistribution
 from hypersweep.distributions import FloatDistribution
@@ -154,7 +155,7 @@ def test_study_user_attrs() -> None:
 
 
 def test_trials_dataframe() -> None:
-    pd = pytest.importorskip("pandas")
+    pd = require("pandas")
     study = hypersweep.create_study(sampler=_random())
     study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_int("n", 1, 3), n_trials=4)
     frame = study.trials_dataframe()

@@ -363,9 +363,10 @@ def _worker_main(task: _WorkerTask) -> int:
             n_trials_scope="study",
             retry_failed=task.retry_failed,
         )
+        # Count before closing: a closed storage may not be used.
+        return study._storage.get_n_trials(study._study_id, states=_STARTED_STATES) - before
     finally:
         study._storage.close()
-    return study._storage.get_n_trials(study._study_id, states=_STARTED_STATES) - before
 
 
 def _optimize_in_executor(
