@@ -1,0 +1,319 @@
+"""The pruner benchmark on the learning-curve tables LC1 and LC2.
+
+Each study gets a fixed budget of epochs, ``budget_trainings`` full trainings (30 by default).
+Trial ``n`` of seed ``s`` trains the ``n``-th configuration of a random order of the table's
+rows drawn from ``s``, the same order for every pruner (common random numbers), reports its
+validation error after each epoch (steps 1..E) and asks the pruner whether to stop. A training
+that the budget cuts short is recorded as failed. Figures per study:
+
+* regret of the returned configuration (the best COMPLETE trial) against the table's best
+  final error;
+* epochs to match: the epochs spent until the returned configuration's regret is no worse
+  than what the study without pruning (``none``) returns with its whole budget;
+* pruned-better rate: the share of pruned trials whose full curve ends below the returned one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+import dataclasses
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hypersweep.bench._curves import load_curves
+from hypersweep.bench._driver import quiet_libraries
+from hypersweep.bench._optimizers import COMPLETE
+from hypersweep.bench._optimizers import FAIL
+from hypersweep.bench._optimizers import PRUNED
+from hypersweep.bench._optimizers import HypersweepAdapter
+from hypersweep.bench._optimizers import OptimizerAdapter
+from hypersweep.bench._optimizers import OptunaAdapter
+from hypersweep.bench._optimizers import parse_optimizer
+from hypersweep.bench._optional import import_optional
+
+NO_PRUNING = "none"
+
+
+@dataclasses.dataclass(frozen=True)
+class PrunerSpec:
+    """A named pruner: how to build a study with it, and why it is unavailable if it is."""
+
+    name: str
+    description: str
+    build: Callable[[int, Mapping[str, Any]], OptimizerAdapter]
+    missing: Callable[[], str | None]
+
+
+def _hypersweep(class_name: str | None) -> PrunerSpec:
+    def missing() -> str | None:
+        from hypersweep import pruners
+
+        if class_name is not None and getattr(pruners, class_name, None) is None:
+            return f"hypersweep.pruners has no {class_name} in this version"
+        return None
+
+    def build(seed: int, options: Mapping[str, Any]) -> OptimizerAdapter:
+        from hypersweep import pruners
+        from hypersweep import samplers
+
+        pruner = getattr(pruners, class_name or "NopPruner")(**options)
+        return HypersweepAdapter(samplers.RandomSampler(seed=seed), pruner)
+
+    name = {
+        None: NO_PRUNING,
+        "MedianPruner": "hs-median",
+        "SuccessiveHalvingPruner": "hs-sha",
+        "HyperbandPruner": "hs-hyperband",
+    }[class_name]
+    return PrunerSpec(name, f"hypersweep {class_name or 'NopPruner'}", build, missing)
+
+
+def _optuna(class_name: str) -> PrunerSpec:
+    def missing() -> str | None:
+        try:
+            import_optional("optuna")
+        except ImportError as error:
+            return str(error)
+        return None
+
+    def build(seed: int, options: Mapping[str, Any]) -> OptimizerAdapter:
+        optuna = import_optional("optuna")
+        pruner = getattr(optuna.pruners, class_name)(**options)
+        return OptunaAdapter(optuna.samplers.RandomSampler(seed=seed), pruner)
+
+    name = {
+        "MedianPruner": "optuna-median",
+        "SuccessiveHalvingPruner": "optuna-sha",
+        "HyperbandPruner": "optuna-hyperband",
+    }[class_name]
+    return PrunerSpec(name, f"Optuna {class_name}() with default settings", build, missing)
+
+
+PRUNERS: dict[str, PrunerSpec] = {
+    spec.name: spec
+    for spec in [
+        _hypersweep(None),
+        _hypersweep("MedianPruner"),
+        _hypersweep("SuccessiveHalvingPruner"),
+        _hypersweep("HyperbandPruner"),
+        _optuna("MedianPruner"),
+        _optuna("SuccessiveHalvingPruner"),
+        _optuna("HyperbandPruner"),
+    ]
+}
+"""Every pruner the pruner benchmark knows by name (``none`` never prunes)."""
+
+
+def _check_pruner(label: str) -> tuple[str, dict[str, Any]]:
+    name, options = parse_optimizer(label)
+    available = [n for n, s in PRUNERS.items() if s.missing() is None]
+    spec = PRUNERS.get(name)
+    if spec is None:
+        raise ValueError(f"unknown pruner {name!r}; available: {', '.join(available)}")
+    reason = spec.missing()
+    if reason is not None:
+        raise ValueError(
+            f"pruner {name!r} is not available: {reason}; available: {', '.join(available)}"
+        )
+    return name, options
+
+
+@dataclasses.dataclass
+class PruningStudy:
+    """One pruner study on one table with one seed.
+
+    Attributes:
+        regret: Final error of the returned configuration minus the table's best (``inf`` if
+            no trial completed).
+        epochs: Epochs spent after each trial, shape ``(n_trials,)``.
+        best_regret: Regret of the returned configuration after each trial (``inf`` before
+            the first completed one), shape ``(n_trials,)``.
+        n_trials: Trials started.
+        n_pruned: Trials pruned.
+        pruned_better_rate: Share of pruned trials whose full curve ends below the returned
+            configuration's (NaN if none was pruned).
+    """
+
+    task: str
+    pruner: str
+    seed: int
+    regret: float
+    epochs: list[int]
+    best_regret: list[float]
+    n_trials: int
+    n_pruned: int
+    pruned_better_rate: float
+
+    def epochs_to_reach(self, target: float) -> float:
+        """Epochs spent when the returned configuration's regret first reached ``target``."""
+        for epochs, regret in zip(self.epochs, self.best_regret, strict=True):
+            if regret <= target:
+                return float(epochs)
+        return math.inf
+
+
+def run_pruning_study(
+    task: str, label: str, seed: int, budget_trainings: int = 30, directory: Path | None = None
+) -> PruningStudy:
+    """Run one pruner study (see the module docstring)."""
+    name, options = _check_pruner(label)
+    table = load_curves(task, directory)
+    n_rows, n_epochs = table.errors.shape
+    final = table.errors[:, -1]
+    budget = budget_trainings * n_epochs
+    rng = np.random.default_rng([seed, 104729])
+    adapter = PRUNERS[name].build(seed, options)
+
+    used = 0
+    order: list[int] = []
+    best_row: int | None = None
+    pruned_rows: list[int] = []
+    epochs_after: list[int] = []
+    regret_after: list[float] = []
+    while used < budget:
+        if not order:
+            order = rng.permutation(n_rows).tolist()
+        row = order.pop(0)
+        trial = adapter.ask(None)
+        state = COMPLETE
+        for epoch in range(n_epochs):
+            if used >= budget:
+                state = FAIL
+                break
+            trial.report(float(table.errors[row, epoch]), epoch + 1)
+            used += 1
+            if epoch < n_epochs - 1 and trial.should_prune():
+                state = PRUNED
+                break
+        if state == COMPLETE:
+            adapter.tell(trial, float(final[row]), COMPLETE)
+            if best_row is None or final[row] < final[best_row]:
+                best_row = row
+        else:
+            adapter.tell(trial, None, state)
+            if state == PRUNED:
+                pruned_rows.append(row)
+        epochs_after.append(used)
+        regret_after.append(
+            math.inf if best_row is None else float(final[best_row] - table.optimum)
+        )
+
+    returned = math.inf if best_row is None else float(final[best_row])
+    rate = float(np.mean([final[r] < returned for r in pruned_rows])) if pruned_rows else math.nan
+    return PruningStudy(
+        task=task,
+        pruner=label,
+        seed=seed,
+        regret=regret_after[-1] if regret_after else math.inf,
+        epochs=epochs_after,
+        best_regret=regret_after,
+        n_trials=len(epochs_after),
+        n_pruned=len(pruned_rows),
+        pruned_better_rate=rate,
+    )
+
+
+@dataclasses.dataclass
+class PruningReport:
+    """The studies of a pruner benchmark and its Markdown table."""
+
+    studies: list[PruningStudy]
+    markdown: str
+
+
+def run_pruning(
+    pruners: Sequence[str],
+    *,
+    tasks: Sequence[str] = ("LC1", "LC2"),
+    seeds: int = 10,
+    budget_trainings: int = 30,
+    directory: Path | None = None,
+    out: str | os.PathLike[str] | None = None,
+) -> PruningReport:
+    """Run every pruner on every table and seed, plus ``none`` as the baseline; report.
+
+    Args:
+        pruners: Pruner labels (see :data:`PRUNERS`), with options as ``NAME[key=value]``.
+        tasks: The tables.
+        seeds: Seeds ``0 .. seeds - 1``.
+        budget_trainings: The epoch budget, in full trainings.
+        directory: Where the tables are cached (default: the user cache directory).
+        out: If given, ``pruning.jsonl`` and ``pruning.md`` are written there.
+
+    Raises:
+        ValueError: If a pruner is unknown or unavailable, or a count is below 1.
+        FileNotFoundError: If a table was never made.
+    """
+    if seeds < 1 or budget_trainings < 1:
+        raise ValueError(
+            f"seeds and budget_trainings must be >= 1, got seeds={seeds}, "
+            f"budget_trainings={budget_trainings}"
+        )
+    labels = list(dict.fromkeys([NO_PRUNING, *pruners]))
+    for label in labels:
+        _check_pruner(label)
+    studies = []
+    with quiet_libraries():
+        for task in tasks:
+            for label in labels:
+                for seed in range(seeds):
+                    studies.append(
+                        run_pruning_study(task, label, seed, budget_trainings, directory)
+                    )
+    markdown = pruning_markdown(studies, budget_trainings)
+    if out is not None:
+        out_dir = Path(out)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with open(out_dir / "pruning.jsonl", "w", encoding="utf-8") as file:
+            for study in studies:
+                record = dataclasses.asdict(study)
+                record["best_regret"] = [
+                    r if math.isfinite(r) else None for r in study.best_regret
+                ]
+                record["regret"] = study.regret if math.isfinite(study.regret) else None
+                rate = study.pruned_better_rate
+                record["pruned_better_rate"] = rate if math.isfinite(rate) else None
+                file.write(json.dumps(record) + "\n")
+        (out_dir / "pruning.md").write_text(markdown, encoding="utf-8")
+    return PruningReport(studies, markdown)
+
+
+def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> str:
+    """The Markdown table of a pruner benchmark."""
+    lines = [
+        "# Pruner benchmark",
+        "",
+        f"Budget: {budget_trainings} full trainings of epochs per study; configurations in the "
+        "same random order for every pruner. Regret: final validation error of the returned "
+        "configuration minus the table's best. Epochs to match: epochs until the returned "
+        "regret is no worse than the no-pruning study's final one (median over seeds; "
+        "'never' if the median seed does not get there).",
+        "",
+        "| task | pruner | regret mean +- sd | trials | pruned | epochs to match | "
+        "pruned better than returned |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    baseline = {(s.task, s.seed): s.regret for s in studies if s.pruner == NO_PRUNING}
+    for task in dict.fromkeys(s.task for s in studies):
+        for label in dict.fromkeys(s.pruner for s in studies if s.task == task):
+            group = [s for s in studies if s.task == task and s.pruner == label]
+            regrets = np.array([s.regret for s in group])
+            match = float(
+                np.median([s.epochs_to_reach(baseline.get((task, s.seed), 0.0)) for s in group])
+            )
+            rates = [s.pruned_better_rate for s in group if math.isfinite(s.pruned_better_rate)]
+            lines.append(
+                f"| {task} | {label} | {np.mean(regrets):.4f} +- {np.std(regrets):.4f} | "
+                f"{np.mean([s.n_trials for s in group]):.1f} | "
+                f"{np.mean([s.n_pruned for s in group]):.1f} | "
+                f"{'never' if not math.isfinite(match) else f'{match:.0f}'} | "
+                f"{'-' if not rates else f'{100 * np.mean(rates):.1f}%'} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _support import require
+import hypersweep.bench as bench
+from hypersweep.bench import _curves
+from hypersweep.bench import _pruning
+
+require("sklearn")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("cache")
+    bench.make_curves("LC1", n_configs=8, n_epochs=4, directory=directory)
+    bench.make_curves("LC2", n_configs=12, n_epochs=5, directory=directory)
+    return directory
+
+
+def test_cache_dir_follows_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HYPERSWEEP_CACHE_DIR", str(tmp_path / "mine"))
+    assert bench.cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("HYPERSWEEP_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert bench.cache_dir() == tmp_path / "xdg" / "hypersweep"
+
+
+def test_tables_hold_real_training_curves(cache: Path) -> None:
+    lc1 = bench.load_curves("LC1", cache)
+    assert lc1.errors.shape == (8, 4) and len(lc1.params) == 8
+    assert np.all((lc1.errors >= 0.0) & (lc1.errors <= 1.0))
+    # Digits has ten classes: some configuration learns far better than chance in 4 epochs.
+    assert lc1.optimum < 0.5
+    lc2 = bench.load_curves("LC2", cache)
+    assert lc2.errors.shape == (12, 5)
+    for params in lc2.params:
+        assert ("l1_ratio" in params) == (params["penalty"] == "elasticnet")
+
+
+def test_nearest_rule_matches_categories_first(cache: Path) -> None:
+    table = bench.load_curves("LC1", cache)
+    for row, params in enumerate(table.params):
+        assert table.nearest(params) == row
+    params = dict(table.params[0])
+    params["learning_rate_init"] = 1e-4 if params["learning_rate_init"] > 1e-2 else 1e-1
+    nearest = table.params[table.nearest(params)]
+    same_activation = [p for p in table.params if p["activation"] == params["activation"]]
+    assert nearest["activation"] == params["activation"] or not same_activation
+
+
+def test_curve_problem_optimum_is_reached_at_its_argmin(cache: Path) -> None:
+    problem = bench.curve_problem("LC2", cache)
+    assert bench.check_problem(problem) == bench.load_curves("LC2", cache).optimum
+
+
+def test_missing_table_says_how_to_make_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="hypersweep bench make-curves"):
+        bench.load_curves("LC1", tmp_path)
+    with pytest.raises(ValueError, match="task must be one of"):
+        bench.make_curves("LC3", directory=tmp_path)
+
+
+def test_pruner_benchmark_figures(cache: Path, tmp_path: Path) -> None:
+    report = bench.run_pruning(
+        ["hs-median", "optuna-median"], tasks=["LC1"], seeds=2, budget_trainings=3,
+        directory=cache, out=tmp_path,
+    )  # fmt: skip
+    studies = {(s.pruner, s.seed): s for s in report.studies}
+    for seed in (0, 1):
+        none = studies[("none", seed)]
+        # Without pruning the budget is exactly three full trainings.
+        assert none.n_trials == 3 and none.n_pruned == 0 and none.epochs[-1] == 12
+        assert math.isnan(none.pruned_better_rate)
+        table = bench.load_curves("LC1", cache)
+        assert none.regret >= 0.0 and none.regret + table.optimum in table.errors[:, -1]
+        for label in ("hs-median", "optuna-median"):
+            study = studies[(label, seed)]
+            assert study.epochs[-1] == 12 and study.n_trials >= 3
+    assert "| LC1 | hs-median |" in report.markdown
+    assert (tmp_path / "pruning.jsonl").exists() and (tmp_path / "pruning.md").exists()
+
+
+def test_epochs_to_reach_and_pruned_better_rate() -> None:
+    study = _pruning.PruningStudy(
+        task="LC1", pruner="x", seed=0, regret=0.1, epochs=[4, 6, 10],
+        best_regret=[math.inf, 0.3, 0.1], n_trials=3, n_pruned=1, pruned_better_rate=0.0,
+    )  # fmt: skip
+    assert study.epochs_to_reach(0.3) == 6.0
+    assert study.epochs_to_reach(0.1) == 10.0
+    assert study.epochs_to_reach(0.05) == math.inf
+
+
+def test_unknown_pruner_lists_the_available_ones(cache: Path) -> None:
+    with pytest.raises(ValueError, match="unknown pruner 'nope'; available: none, hs-median"):
+        bench.run_pruning(["nope"], tasks=["LC1"], directory=cache)
+
+
+def test_lookup_distance_counts_categories_and_missing_parameters() -> None:
+    rows = (
+        {"penalty": "l2", "alpha": 1e-3},
+        {"penalty": "elasticnet", "alpha": 1e-3, "l1_ratio": 0.5},
+    )
+    params = {"penalty": "elasticnet", "alpha": 1e-3, "l1_ratio": 0.5}
+    distances = _curves._distances("LC2", rows, params)
+    # Row 0: one category differs (10) and l1_ratio is missing (1); row 1 is the same point.
+    assert distances[1] == 0.0
+    assert distances[0] == pytest.approx(math.sqrt(100.0 + 1.0))
