@@ -302,3 +302,24 @@ def test_an_interrupted_transaction_is_rolled_back(
     assert finished.state == TrialState.COMPLETE and finished.params == {"x": 1.0}
     observer.close()
     storage.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "timeout"),
+    [
+        ("postgresql+psycopg://tuner:pw@db.example:5432/studies", 10),
+        ("postgresql+psycopg://db.example/studies?connect_timeout=3", None),
+    ],
+)
+def test_postgresql_connections_time_out_unless_the_url_says(
+    url: str, timeout: int | None
+) -> None:
+    # A server that never answers fails within seconds instead of hanging a worker forever.
+    # (A timeout in the URL reaches the driver through the URL itself.)
+    from unittest import mock
+
+    from hypersweep.storages._sql import _engine
+
+    with mock.patch.object(_engine.sa, "create_engine") as factory:
+        _engine.create_engine(_engine.sa.make_url(url))
+    assert factory.call_args.kwargs["connect_args"].get("connect_timeout") == timeout

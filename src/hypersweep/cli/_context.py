@@ -90,28 +90,15 @@ def _sqlite_path(url: str) -> str | None:
     return database
 
 
-#: Seconds to wait for a PostgreSQL server to accept the connection, unless the URL says.
-CONNECT_TIMEOUT = 10
-
-
 def url_to_open(url: str) -> str:
     """The URL to hand to the storage for what the user gave as ``--storage``.
 
-    A plain path becomes an SQLite URL. A PostgreSQL URL without ``connect_timeout`` gets one
-    of :data:`CONNECT_TIMEOUT` seconds, so that a server that never answers (a firewall that
-    drops packets) fails the command quickly instead of hanging.
+    A plain path becomes an SQLite URL; anything else goes to the storage as given (it sets a
+    connect timeout for PostgreSQL and reports a bad URL in its own words).
     """
     if "://" not in url:
         return f"sqlite:///{url}"
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        return url  # The storage reports the bad URL in its own words.
-    if parsed.get_backend_name() != "postgresql" or "connect_timeout" in parsed.query:
-        return url
-    return parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT)}).render_as_string(
-        hide_password=False
-    )
+    return url
 
 
 def refuse_missing_file(url: str) -> None:

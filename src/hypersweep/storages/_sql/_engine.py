@@ -155,6 +155,10 @@ def check_sqlite_file(url: sa.URL) -> None:
         )
 
 
+#: Seconds to wait for a PostgreSQL server to accept a connection, unless the URL says otherwise.
+CONNECT_TIMEOUT = 10
+
+
 def create_engine(url: sa.URL, engine_kwargs: dict[str, Any] | None = None) -> sa.Engine:
     """An engine for ``url`` with hypersweep's connection settings.
 
@@ -169,7 +173,11 @@ def create_engine(url: sa.URL, engine_kwargs: dict[str, Any] | None = None) -> s
         # engine_kwargs={"connect_args": {}} to keep the server's setting.
         options = url.query.get("options")
         extra = " ".join(options) if isinstance(options, tuple) else (options or "")
-        kwargs["connect_args"] = {"options": f"{extra} -c synchronous_commit=off".strip()}
+        postgres_args: dict[str, Any] = {"options": f"{extra} -c synchronous_commit=off".strip()}
+        if "connect_timeout" not in url.query:
+            # A server that never answers (a firewall dropping packets) fails fast, not never.
+            postgres_args["connect_timeout"] = CONNECT_TIMEOUT
+        kwargs["connect_args"] = postgres_args
     if url.get_backend_name() == "sqlite":
         connect_args: dict[str, Any] = {"check_same_thread": False}
         kwargs["connect_args"] = connect_args
