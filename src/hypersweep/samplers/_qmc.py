@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from hypersweep.distributions import BaseDistribution
 from hypersweep.samplers._base import BaseSampler
@@ -16,6 +15,8 @@ from hypersweep.trial import FrozenTrial
 from hypersweep.trial import TrialState
 
 if TYPE_CHECKING:
+    from scipy.stats import qmc
+
     from hypersweep.study import Study
 
 
@@ -96,6 +97,9 @@ class QMCSampler(BaseSampler):
 
     def _point(self, index: int, n_dims: int) -> np.ndarray[Any, np.dtype[np.float64]]:
         """The ``index``-th point of the scrambled Sobol sequence in ``n_dims`` dimensions."""
+        # scipy.stats takes most of a second to import: pay for it only when Sobol is used.
+        from scipy.stats import qmc
+
         with self._lock:
             if self._engine is None or self._engine_dim != n_dims or index < self._next_index:
                 self._engine = qmc.Sobol(n_dims, scramble=True, seed=self._seed)

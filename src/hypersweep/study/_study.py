@@ -20,6 +20,7 @@ from hypersweep.distributions import BaseDistribution
 from hypersweep.logging import get_logger
 from hypersweep.pruners import BasePruner
 from hypersweep.pruners import NopPruner
+from hypersweep.samplers import AutoSampler
 from hypersweep.samplers import BaseSampler
 from hypersweep.storages import BaseStorage
 from hypersweep.storages import StudySummary
@@ -50,9 +51,8 @@ class Study:
     Args:
         study_name: The name of a study that exists in ``storage``.
         storage: A storage object, a database URL or a file path.
-        sampler: The sampler (default: :class:`hypersweep.samplers.AutoSampler` if available,
-            else random sampling).
-        pruner: The pruner (default: :class:`hypersweep.pruners.MedianPruner`).
+        sampler: The sampler (default: :class:`hypersweep.samplers.AutoSampler`).
+        pruner: The pruner (default: :class:`hypersweep.pruners.NopPruner`, which never prunes).
     """
 
     def __init__(
@@ -363,12 +363,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _default_sampler() -> BaseSampler:
-    from hypersweep import samplers
-
-    auto = getattr(samplers, "AutoSampler", None)
-    if auto is not None:
-        return auto()  # type: ignore[no-any-return]
-    return samplers.RandomSampler()
+    return AutoSampler()
 
 
 def create_study(

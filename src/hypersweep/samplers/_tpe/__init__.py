@@ -1,0 +1,5 @@
+"""The tree-structured Parzen estimator sampler and its parts."""
+
+from hypersweep.samplers._tpe._sampler import TPESampler
+
+__all__ = ["TPESampler"]
