@@ -195,7 +195,6 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         _hypersweep_spec("hs-tpe", "TPESampler", "hypersweep TPESampler"),
         _hypersweep_spec("hs-gp", "GPSampler", "hypersweep GPSampler"),
         _hypersweep_spec("hs-auto", "AutoSampler", "hypersweep AutoSampler"),
-        _hypersweep_spec("hs-cmaes", "CmaEsSampler", "hypersweep CmaEsSampler"),
         _optuna_spec("optuna-random", "RandomSampler", "Optuna RandomSampler()"),
         _optuna_spec("optuna-tpe", "TPESampler", "Optuna TPESampler() with default settings"),
         _optuna_spec(

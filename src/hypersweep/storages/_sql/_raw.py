@@ -307,8 +307,8 @@ _PG_CHILDREN = {
 new_params AS (
     INSERT INTO trial_params (trial_id, name, internal_value, distribution_json)
     SELECT owner.trial_id, u.name, u.internal_value, u.distribution_json
-    FROM owner, unnest(%(param_names)s::text[], %(param_values)s::float8[],
-                       %(param_distributions)s::text[])
+    FROM owner, unnest(%(param_names)b::text[], %(param_values)b::float8[],
+                       %(param_distributions)b::text[])
         AS u(name, internal_value, distribution_json)
     ON CONFLICT (trial_id, name) DO UPDATE SET internal_value = excluded.internal_value,
         distribution_json = excluded.distribution_json
@@ -317,21 +317,21 @@ new_params AS (
 new_user_attrs AS (
     INSERT INTO trial_user_attrs (trial_id, key, value_json)
     SELECT owner.trial_id, u.key, u.value_json
-    FROM owner, unnest(%(user_keys)s::text[], %(user_values)s::text[]) AS u(key, value_json)
+    FROM owner, unnest(%(user_keys)b::text[], %(user_values)b::text[]) AS u(key, value_json)
     ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json
 )""",
     "system_attrs": """
 new_system_attrs AS (
     INSERT INTO trial_system_attrs (trial_id, key, value_json)
     SELECT owner.trial_id, u.key, u.value_json
-    FROM owner, unnest(%(system_keys)s::text[], %(system_values)s::text[]) AS u(key, value_json)
+    FROM owner, unnest(%(system_keys)b::text[], %(system_values)b::text[]) AS u(key, value_json)
     ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json
 )""",
     "values": """
 new_values AS (
     INSERT INTO trial_intermediate_values (trial_id, step, value, value_kind)
     SELECT owner.trial_id, u.step, u.value, u.value_kind
-    FROM owner, unnest(%(steps)s::int[], %(step_values)s::float8[], %(step_kinds)s::int[])
+    FROM owner, unnest(%(steps)b::int[], %(step_values)b::float8[], %(step_kinds)b::int[])
         AS u(step, value, value_kind)
     ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value,
         value_kind = excluded.value_kind
