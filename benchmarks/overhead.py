@@ -18,16 +18,8 @@ import argparse
 import logging
 import statistics
 import time
-from typing import Any
 
-
-def _objective(trial: Any) -> float:
-    x = trial.suggest_float("x", -10.0, 10.0)
-    y = trial.suggest_float("y", 1e-5, 1e-1, log=True)
-    n = trial.suggest_int("n", 1, 64)
-    k = trial.suggest_int("k", 1, 128, log=True)
-    c = trial.suggest_categorical("c", ["adam", "sgd", "rmsprop"])
-    return x * x + y + n + k + (0.5 if c == "sgd" else 0.0)
+from _common import trivial_objective
 
 
 def time_hypersweep(n_trials: int, seed: int) -> float:
@@ -35,7 +27,7 @@ def time_hypersweep(n_trials: int, seed: int) -> float:
 
     study = hypersweep.create_study(sampler=hypersweep.samplers.RandomSampler(seed=seed))
     start = time.perf_counter()
-    study.optimize(_objective, n_trials=n_trials)
+    study.optimize(trivial_objective, n_trials=n_trials)
     return time.perf_counter() - start
 
 
@@ -45,7 +37,7 @@ def time_optuna(n_trials: int, seed: int) -> float:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
     start = time.perf_counter()
-    study.optimize(_objective, n_trials=n_trials)
+    study.optimize(trivial_objective, n_trials=n_trials)
     return time.perf_counter() - start
 
 

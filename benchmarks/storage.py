@@ -34,14 +34,7 @@ import time
 from typing import Any
 import urllib.parse
 
-
-def _objective(trial: Any) -> float:
-    x = trial.suggest_float("x", -10.0, 10.0)
-    y = trial.suggest_float("y", 1e-5, 1e-1, log=True)
-    n = trial.suggest_int("n", 1, 64)
-    k = trial.suggest_int("k", 1, 128, log=True)
-    c = trial.suggest_categorical("c", ["adam", "sgd", "rmsprop"])
-    return x * x + y + n + k + (0.5 if c == "sgd" else 0.0)
+from _common import trivial_objective
 
 
 def cpu_bound_objective(trial: Any) -> float:
@@ -73,7 +66,7 @@ def time_hypersweep(storage: str | None, n_trials: int) -> float:
         storage=storage, sampler=hypersweep.samplers.RandomSampler(seed=0)
     )
     start = time.perf_counter()
-    study.optimize(_objective, n_trials=n_trials)
+    study.optimize(trivial_objective, n_trials=n_trials)
     elapsed = time.perf_counter() - start
     study.storage.close()
     return elapsed
@@ -85,7 +78,7 @@ def time_optuna(storage: str | None, n_trials: int) -> float:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
     start = time.perf_counter()
-    study.optimize(_objective, n_trials=n_trials)
+    study.optimize(trivial_objective, n_trials=n_trials)
     return time.perf_counter() - start
 
 

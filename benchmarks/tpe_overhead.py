@@ -24,21 +24,16 @@ import statistics
 import time
 from typing import Any
 
-
-def _objective(trial: Any) -> float:
-    x = trial.suggest_float("x", -10.0, 10.0)
-    y = trial.suggest_float("y", 1e-5, 1e-1, log=True)
-    n = trial.suggest_int("n", 1, 64)
-    k = trial.suggest_int("k", 1, 128, log=True)
-    c = trial.suggest_categorical("c", ["adam", "sgd", "rmsprop"])
-    return x * x + y + n + k + (0.5 if c == "sgd" else 0.0)
+from _common import trivial_objective
 
 
 def _run(study: Any, n_trials: int) -> tuple[float, list[float]]:
     stamps: list[float] = []
     start = time.process_time()
     study.optimize(
-        _objective, n_trials=n_trials, callbacks=[lambda s, t: stamps.append(time.process_time())]
+        trivial_objective,
+        n_trials=n_trials,
+        callbacks=[lambda s, t: stamps.append(time.process_time())],
     )
     total = time.process_time() - start
     per_trial = [b - a for a, b in zip([start, *stamps[:-1]], stamps, strict=True)]

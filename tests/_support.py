@@ -8,9 +8,13 @@ reason: ``.ci/run`` provides all of it, so a missing piece is a broken CI, and t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+import contextlib
 import importlib
 import os
 from types import ModuleType
+import urllib.parse
+import uuid
 
 import pytest
 
@@ -42,3 +46,27 @@ def require(module: str) -> ModuleType:
         except ImportError as error:
             pytest.fail(f"{module} must be installed under CI (see .ci/run): {error}")
     return pytest.importorskip(module)
+
+
+@contextlib.contextmanager
+def fresh_postgres_url() -> Iterator[str]:
+    """The PostgreSQL test server's URL with a new, empty schema as search path, dropped after.
+
+    Each test gets its own schema, so tests never see each other's tables, nor those of anyone
+    else using the same server. Skips without a server, fails under CI (see
+    :func:`postgres_url`).
+    """
+    import sqlalchemy as sa
+
+    url = postgres_url()
+    schema = f"hypersweep_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        separator = "&" if "?" in url else "?"
+        yield f"{url}{separator}options={urllib.parse.quote(f'-csearch_path={schema}')}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()

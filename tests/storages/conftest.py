@@ -11,13 +11,10 @@ from collections.abc import Callable
 from collections.abc import Iterator
 import contextlib
 from pathlib import Path
-import urllib.parse
-import uuid
 
 import pytest
-import sqlalchemy as sa
 
-from _support import postgres_url
+from _support import fresh_postgres_url
 from hypersweep.storages import BaseStorage
 from hypersweep.storages import InMemoryStorage
 from hypersweep.storages import SQLStorage
@@ -25,30 +22,6 @@ from hypersweep.storages import SQLStorage
 #: Opens a storage on the database under test; every call gives a new storage object on the
 #: same database (as another worker would), except in memory, where there is only one.
 StorageFactory = Callable[..., BaseStorage]
-
-
-@contextlib.contextmanager
-def fresh_postgres_url() -> Iterator[str]:
-    """A URL of the test server whose search path is a new, empty schema, dropped afterwards.
-
-    Each test gets its own schema, so tests never see each other's tables, nor those of anyone
-    else using the same server.
-    """
-    yield from _schema_url(postgres_url())
-
-
-def _schema_url(url: str) -> Iterator[str]:
-    schema = f"hypersweep_test_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        separator = "&" if "?" in url else "?"
-        yield f"{url}{separator}options={urllib.parse.quote(f'-csearch_path={schema}')}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()
 
 
 def sqlite_url(tmp_path: Path) -> str:

@@ -5,17 +5,12 @@ They live in an importable module because a process pool pickles functions by re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-import contextlib
 import logging
 import os
 from pathlib import Path
 import sys
 import time
-import urllib.parse
-import uuid
 
-from _support import postgres_url
 import hypersweep
 from hypersweep.storages import SQLStorage
 
@@ -103,25 +98,3 @@ if __name__ == "__main__":
             interrupt_repeatedly(arguments[0], arguments[1], arguments[2])
         except KeyboardInterrupt:
             os._exit(130)
-
-
-@contextlib.contextmanager
-def fresh_postgres_url() -> Iterator[str]:
-    """The PostgreSQL test server's URL, with a new schema as search path, dropped afterwards.
-
-    Skips the calling test without ``HYPERSWEEP_TEST_POSTGRES_URL``, or fails it under CI.
-    """
-    import sqlalchemy as sa
-
-    url = postgres_url()
-    schema = f"hypersweep_test_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        separator = "&" if "?" in url else "?"
-        yield f"{url}{separator}options={urllib.parse.quote(f'-csearch_path={schema}')}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        engine.dispose()

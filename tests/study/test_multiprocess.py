@@ -10,6 +10,7 @@ from pathlib import Path
 import _storage_workers as workers
 import pytest
 
+from _support import fresh_postgres_url
 import hypersweep
 from hypersweep.storages import SQLStorage
 from hypersweep.trial import TrialState
@@ -59,7 +60,7 @@ def test_four_processes_on_one_sqlite_file(
 
 @pytest.mark.postgres
 def test_eight_processes_on_postgres(caplog: pytest.LogCaptureFixture) -> None:
-    with workers.fresh_postgres_url() as url:
+    with fresh_postgres_url() as url:
         _independent_workers(url, 8, 50, caplog)
 
 
@@ -107,7 +108,7 @@ def test_a_grid_run_by_three_processes_runs_each_combination_once(tmp_path: Path
 @pytest.mark.postgres
 def test_a_grid_run_by_three_processes_on_postgres() -> None:
     grid = {"x": [0, 1, 2], "y": ["a", "b", "c"]}
-    with workers.fresh_postgres_url() as url:
+    with fresh_postgres_url() as url:
         study = hypersweep.create_study(
             study_name="grid", storage=url, sampler=hypersweep.samplers.GridSampler(grid, seed=1)
         )

@@ -9,7 +9,7 @@ import numpy as np
 
 from hypersweep.distributions import BaseDistribution
 from hypersweep.samplers._base import BaseSampler
-from hypersweep.samplers._unit import from_unit
+from hypersweep.samplers._unit import point_to_params
 from hypersweep.samplers._unit import sample_uniform
 from hypersweep.trial import FrozenTrial
 from hypersweep.trial import TrialState
@@ -83,12 +83,7 @@ class QMCSampler(BaseSampler):
     ) -> dict[str, Any]:
         if not search_space:
             return {}
-        point = self._point(trial.number, len(search_space))
-        params = {}
-        for u, (name, distribution) in zip(point, search_space.items(), strict=True):
-            internal = float(from_unit(distribution, np.float64(u)))
-            params[name] = distribution.to_external_repr(internal)
-        return params
+        return point_to_params(self._point(trial.number, len(search_space)), search_space)
 
     def sample_independent(
         self, study: Study, trial: FrozenTrial, param_name: str, distribution: BaseDistribution

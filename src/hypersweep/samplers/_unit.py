@@ -16,7 +16,9 @@ The inverse map :func:`to_unit` sends a value to the centre of its cell, so that
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -79,6 +81,22 @@ def to_unit(distribution: BaseDistribution, internal: FloatArray) -> FloatArray:
     if distribution.log:
         x = np.log(x)
     return np.clip((x - low) / (high - low), 0.0, 1.0)
+
+
+def point_to_params(
+    point: FloatArray, search_space: Mapping[str, BaseDistribution]
+) -> dict[str, Any]:
+    """Decode a point of the unit cube into external parameter values, one dimension each.
+
+    Args:
+        point: Shape ``(len(search_space),)``, in ``[0, 1]``, in the order of ``search_space``.
+        search_space: The parameters the dimensions stand for.
+    """
+    params = {}
+    for u, (name, distribution) in zip(point, search_space.items(), strict=True):
+        internal = float(from_unit(distribution, np.float64(u)))
+        params[name] = distribution.to_external_repr(internal)
+    return params
 
 
 def sample_uniform(distribution: BaseDistribution, rng: np.random.Generator) -> float:

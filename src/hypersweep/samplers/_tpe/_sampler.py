@@ -25,7 +25,7 @@ from hypersweep.samplers._tpe._split import default_gamma
 from hypersweep.samplers._tpe._split import good_weights
 from hypersweep.samplers._tpe._split import rank
 from hypersweep.samplers._tpe._split import split
-from hypersweep.samplers._unit import from_unit
+from hypersweep.samplers._unit import point_to_params
 from hypersweep.samplers._unit import sample_uniform
 from hypersweep.trial import FrozenTrial
 from hypersweep.trial import StudyDirection
@@ -280,12 +280,7 @@ class TPESampler(BaseSampler):
         engine = qmc.Sobol(len(search_space), scramble=True, seed=self._sobol_seed)
         if number > 0:
             engine.fast_forward(number)
-        point = engine.random(1)[0]
-        params = {}
-        for u, (name, distribution) in zip(point, search_space.items(), strict=True):
-            internal = float(from_unit(distribution, np.float64(u)))
-            params[name] = distribution.to_external_repr(internal)
-        return params
+        return point_to_params(engine.random(1)[0], search_space)
 
     def _sample_group(
         self,
