@@ -171,3 +171,12 @@ def test_default_sampler_is_usable() -> None:
     study = hypersweep.create_study()
     study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=15)
     assert math.isfinite(study.best_value)
+
+
+def test_load_and_delete_take_positional_or_keyword_arguments() -> None:
+    storage = InMemoryStorage()
+    hypersweep.create_study(study_name="p", storage=storage)
+    assert hypersweep.load_study("p", storage).study_name == "p"
+    assert hypersweep.load_study(study_name="p", storage=storage).study_name == "p"
+    hypersweep.delete_study("p", storage)
+    assert hypersweep.get_all_study_names(storage) == []

@@ -426,7 +426,6 @@ def create_study(
 
 
 def load_study(
-    *,
     study_name: str | None,
     storage: StorageLike,
     sampler: BaseSampler | None = None,
@@ -454,7 +453,7 @@ def load_study(
     return Study(study_name, backend, sampler=sampler, pruner=pruner)
 
 
-def delete_study(*, study_name: str, storage: StorageLike) -> None:
+def delete_study(study_name: str, storage: StorageLike) -> None:
     """Delete a study and all its trials.
 
     Raises:
