@@ -22,36 +22,9 @@ from typing import Any
 
 import numpy as np
 
-_HARTMANN6_A = np.array(
-    [
-        [10, 3, 17, 3.5, 1.7, 8],
-        [0.05, 10, 17, 0.1, 8, 14],
-        [3, 3.5, 1.7, 10, 17, 8],
-        [17, 8, 0.05, 10, 0.1, 14],
-    ]
-)
-_HARTMANN6_P = 1e-4 * np.array(
-    [
-        [1312, 1696, 5569, 124, 8283, 5886],
-        [2329, 4135, 8307, 3736, 1004, 9991],
-        [2348, 1451, 3522, 2883, 3047, 6650],
-        [4047, 8828, 8732, 5743, 1091, 381],
-    ]
-)
-_HARTMANN3_A = np.array([[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]])
-_HARTMANN3_P = 1e-4 * np.array(
-    [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
-)
-_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-
-
-def _branin(x1: float, x2: float) -> float:
-    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
-
-
-def _hartmann(x: np.ndarray, a: np.ndarray, p: np.ndarray) -> float:
-    return float(-np.sum(_ALPHA * np.exp(-np.sum(a * (x - p) ** 2, axis=1))))
+from hypersweep.bench._problems import branin as _branin
+from hypersweep.bench._problems import hartmann3 as _hartmann3
+from hypersweep.bench._problems import hartmann6 as _hartmann6
 
 
 def branin(trial: Any) -> float:
@@ -59,8 +32,7 @@ def branin(trial: Any) -> float:
 
 
 def hartmann6(trial: Any) -> float:
-    x = np.array([trial.suggest_float(f"x{i}", 0, 1) for i in range(6)])
-    return _hartmann(x, _HARTMANN6_A, _HARTMANN6_P)
+    return _hartmann6([trial.suggest_float(f"x{i}", 0, 1) for i in range(6)])
 
 
 def rastrigin_int(trial: Any) -> float:
@@ -79,8 +51,7 @@ def mixed(trial: Any) -> float:
 def conditional(trial: Any) -> float:
     if trial.suggest_categorical("branch", ["branin", "hartmann3"]) == "branin":
         return _branin(trial.suggest_float("bx0", -5, 10), trial.suggest_float("bx1", 0, 15))
-    x = np.array([trial.suggest_float(f"hx{i}", 0, 1) for i in range(3)])
-    return _hartmann(x, _HARTMANN3_A, _HARTMANN3_P)
+    return _hartmann3([trial.suggest_float(f"hx{i}", 0, 1) for i in range(3)])
 
 
 PROBLEMS: dict[str, tuple[Callable[[Any], float], float, int]] = {

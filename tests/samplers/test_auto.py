@@ -60,7 +60,9 @@ def test_numeric_study_uses_the_gp_and_conditional_study_uses_tpe() -> None:
         return trial.suggest_float("y", 0, 1)
 
     conditional.optimize(objective, n_trials=8)
-    assert isinstance(conditional.sampler.choose(conditional), TPESampler)  # type: ignore[attr-defined]
+    auto = conditional.sampler
+    assert isinstance(auto, AutoSampler)
+    assert isinstance(auto.choose(conditional), TPESampler)
 
 
 def test_switch_is_logged_and_history_is_kept(caplog: pytest.LogCaptureFixture) -> None:

@@ -12,6 +12,8 @@ import scipy.stats
 
 import hypersweep
 from hypersweep import TrialPruned
+from hypersweep.bench._problems import branin
+from hypersweep.bench._problems import hartmann6
 from hypersweep.distributions import CategoricalDistribution
 from hypersweep.distributions import FloatDistribution
 from hypersweep.distributions import IntDistribution
@@ -44,41 +46,12 @@ def _finite_difference(f: Any, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return grad
 
 
-def _branin(x1: float, x2: float) -> float:
-    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
-
-
-_HARTMANN_A = np.array(
-    [
-        [10, 3, 17, 3.5, 1.7, 8],
-        [0.05, 10, 17, 0.1, 8, 14],
-        [3, 3.5, 1.7, 10, 17, 8],
-        [17, 8, 0.05, 10, 0.1, 14],
-    ]
-)
-_HARTMANN_P = 1e-4 * np.array(
-    [
-        [1312, 1696, 5569, 124, 8283, 5886],
-        [2329, 4135, 8307, 3736, 1004, 9991],
-        [2348, 1451, 3522, 2883, 3047, 6650],
-        [4047, 8828, 8732, 5743, 1091, 381],
-    ]
-)
-_HARTMANN_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-
-
-def _hartmann6(x: np.ndarray) -> float:
-    inner = (_HARTMANN_A * (x[None, :] - _HARTMANN_P) ** 2).sum(axis=1)
-    return float(-(_HARTMANN_ALPHA * np.exp(-inner)).sum())
-
-
 def _branin_objective(trial: hypersweep.Trial) -> float:
-    return _branin(trial.suggest_float("x1", -5, 10), trial.suggest_float("x2", 0, 15))
+    return branin(trial.suggest_float("x1", -5, 10), trial.suggest_float("x2", 0, 15))
 
 
 def _hartmann_objective(trial: hypersweep.Trial) -> float:
-    return _hartmann6(np.array([trial.suggest_float(f"x{i}", 0, 1) for i in range(6)]))
+    return hartmann6([trial.suggest_float(f"x{i}", 0, 1) for i in range(6)])
 
 
 def _best(sampler: hypersweep.samplers.BaseSampler, objective: Any, n_trials: int) -> float:
