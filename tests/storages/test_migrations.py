@@ -132,3 +132,15 @@ def test_postgres_tables_named_like_ours_without_a_revision_are_refused(sql_url:
     _execute(sql_url, "CREATE TABLE studies (id INTEGER PRIMARY KEY)")
     with pytest.raises(StorageError, match="is not a hypersweep database"):
         SQLStorage(sql_url)
+
+
+def test_many_workers_opening_new_sqlite_files_at_once_never_see_a_lock(tmp_path: Path) -> None:
+    # Switching a new file to WAL needs an exclusive lock that SQLite may refuse at once while
+    # another worker creates the schema; opening must wait it out, not fail.
+    def open_and_close(url: str) -> None:
+        SQLStorage(url).close()
+
+    for round_ in range(20):
+        url = f"sqlite:///{tmp_path / f'race-{round_}.db'}"
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(open_and_close, [url] * 8))

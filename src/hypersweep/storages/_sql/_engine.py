@@ -204,7 +204,7 @@ def _configure_sqlite(engine: sa.Engine, *, wal: bool) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_TIMEOUT_MS}")
         if wal:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
@@ -213,6 +213,30 @@ def _configure_sqlite(engine: sa.Engine, *, wal: bool) -> None:
     def _on_begin(connection: sa.Connection) -> None:
         writes = connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the database file in WAL mode, waiting out other connections that hold a lock.
+
+    The mode is kept in the file, so it is switched once per database: later connections only
+    read it. The switch needs an exclusive lock, and SQLite may refuse it at once ("database is
+    locked") without calling the busy handler while another connection writes, for example a
+    worker creating the schema; so it is retried here for as long as the busy timeout.
+    """
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            _logger.debug("Switching to WAL mode waits for a lock; retrying.")
+            time.sleep(delay)
+            delay = min(2 * delay, 0.2)
 
 
 def is_transient(error: BaseException) -> bool:
