@@ -323,3 +323,35 @@ def test_postgresql_connections_time_out_unless_the_url_says(
     with mock.patch.object(_engine.sa, "create_engine") as factory:
         _engine.create_engine(_engine.sa.make_url(url))
     assert factory.call_args.kwargs["connect_args"].get("connect_timeout") == timeout
+
+
+@pytest.mark.postgres
+def test_a_worker_with_a_skewed_clock_is_not_failed_as_stale() -> None:
+    # Workers on other machines may have clocks that disagree; heartbeats are stamped in the
+    # database server's time, so a worker 1000 s behind still looks alive to the others.
+    from unittest import mock
+
+    from _support import fresh_postgres_url
+    from hypersweep.storages._sql import _storage
+
+    real_time = time.time
+
+    class _SkewedClock:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(time, name)
+
+        @staticmethod
+        def time() -> float:
+            return real_time() - 1000.0
+
+    with fresh_postgres_url() as url:
+        with mock.patch.object(_storage, "time", _SkewedClock()):
+            behind = SQLStorage(url, heartbeat_interval=60.0)
+            study = behind.create_new_study(MIN, "skew")
+            trial = behind.create_new_trial(study)
+            behind.record_heartbeat([trial.trial_id])
+        other = SQLStorage(url, heartbeat_interval=1.0, grace_period=5.0)
+        assert other.fail_stale_trials(study, grace_period=5.0) == []
+        assert other.get_trial(trial.trial_id).state == TrialState.RUNNING
+        other.close()
+        behind.close()
