@@ -208,15 +208,7 @@ def test_non_finite_value_stops_at_the_next_report_even_in_warmup(name: str, bad
     assert trial.should_prune() is True
 
 
-def _sql_storage_class() -> type | None:
-    storage_class = getattr(hypersweep.storages, "SQLStorage", None)
-    return storage_class if isinstance(storage_class, type) else None
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(
-    _sql_storage_class() is None, reason="hypersweep.storages.SQLStorage is not available"
-)
 @pytest.mark.parametrize("name", ["SuccessiveHalvingPruner", "HyperbandPruner"])
 def test_two_processes_on_sqlite(name: str, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'study.db'}"

@@ -144,3 +144,20 @@ def test_many_workers_opening_new_sqlite_files_at_once_never_see_a_lock(tmp_path
         url = f"sqlite:///{tmp_path / f'race-{round_}.db'}"
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(open_and_close, [url] * 8))
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_uses(tmp_path: Path) -> None:
+    # Migration scripts freeze each schema revision, so they repeat the table definitions of
+    # _models.py on purpose; this keeps the two from drifting apart.
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from hypersweep.storages._sql import _models
+
+    url = f"sqlite:///{tmp_path / 'schema.db'}"
+    SQLStorage(url).close()
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), _models.metadata)
+    engine.dispose()
+    assert [d for d in differences if _engine.VERSION_TABLE not in str(d)] == []

@@ -38,58 +38,64 @@ class OptimizerAdapter(Protocol):
         """Finish ``trial`` as ``complete`` (with its value), ``fail`` or ``pruned``."""
 
 
-class HypersweepAdapter:
-    """A hypersweep study in memory, driven by ``Study.ask`` and ``Study.tell``."""
+class _AskTellAdapter:
+    """A study in memory driven by ``ask`` and ``tell``; hypersweep and Optuna share this API.
+
+    Args:
+        study: The library's study.
+        convert: Turns the neutral search space into the library's distributions.
+        states: The library's ``TrialState`` enum.
+    """
+
+    def __init__(
+        self, study: Any, convert: Callable[[SearchSpace], dict[str, Any]], states: Any
+    ) -> None:
+        self.study = study
+        self._convert = convert
+        self._states = states
+        self._distributions: dict[int, dict[str, Any]] = {}
+
+    def ask(self, space: SearchSpace | None) -> Any:
+        if space is None or not space.is_flat:
+            return self.study.ask()
+        key = id(space)
+        if key not in self._distributions:
+            self._distributions[key] = self._convert(space)
+        return self.study.ask(self._distributions[key])
+
+    def tell(self, trial: Any, value: float | None, state: str) -> None:
+        if state == COMPLETE:
+            self.study.tell(trial, value)
+        elif state == PRUNED:
+            self.study.tell(trial, state=self._states.PRUNED)
+        else:
+            self._tell_failed(trial, value)
+
+    def _tell_failed(self, trial: Any, value: float | None) -> None:
+        self.study.tell(trial, state=self._states.FAIL)
+
+
+class HypersweepAdapter(_AskTellAdapter):
+    """A hypersweep study in memory."""
 
     def __init__(self, sampler: Any, pruner: Any = None) -> None:
         import hypersweep
 
-        self._hypersweep = hypersweep
-        self.study = hypersweep.create_study(sampler=sampler, pruner=pruner)
-        self._distributions: dict[int, dict[str, Any]] = {}
+        study = hypersweep.create_study(sampler=sampler, pruner=pruner)
+        super().__init__(study, to_hypersweep, hypersweep.TrialState)
 
-    def ask(self, space: SearchSpace | None) -> Any:
-        if space is None or not space.is_flat:
-            return self.study.ask()
-        key = id(space)
-        if key not in self._distributions:
-            self._distributions[key] = to_hypersweep(space)
-        return self.study.ask(self._distributions[key])
-
-    def tell(self, trial: Any, value: float | None, state: str) -> None:
-        states = self._hypersweep.TrialState
-        if state == COMPLETE:
-            self.study.tell(trial, value)
-        elif state == PRUNED:
-            self.study.tell(trial, state=states.PRUNED)
-        else:
-            self.study.tell(trial, value, state=states.FAIL)
+    def _tell_failed(self, trial: Any, value: float | None) -> None:
+        # hypersweep keeps the value of a diverged run (NaN or infinite) on the FAIL trial.
+        self.study.tell(trial, value, state=self._states.FAIL)
 
 
-class OptunaAdapter:
-    """An Optuna study in memory, driven by ``Study.ask`` and ``Study.tell``."""
+class OptunaAdapter(_AskTellAdapter):
+    """An Optuna study in memory."""
 
     def __init__(self, sampler: Any, pruner: Any = None) -> None:
-        self._optuna = import_optional("optuna")
-        self.study = self._optuna.create_study(sampler=sampler, pruner=pruner)
-        self._distributions: dict[int, dict[str, Any]] = {}
-
-    def ask(self, space: SearchSpace | None) -> Any:
-        if space is None or not space.is_flat:
-            return self.study.ask()
-        key = id(space)
-        if key not in self._distributions:
-            self._distributions[key] = to_optuna(space)
-        return self.study.ask(self._distributions[key])
-
-    def tell(self, trial: Any, value: float | None, state: str) -> None:
-        states = self._optuna.trial.TrialState
-        if state == COMPLETE:
-            self.study.tell(trial, value)
-        elif state == PRUNED:
-            self.study.tell(trial, state=states.PRUNED)
-        else:
-            self.study.tell(trial, state=states.FAIL)
+        optuna = import_optional("optuna")
+        study = optuna.create_study(sampler=sampler, pruner=pruner)
+        super().__init__(study, to_optuna, optuna.trial.TrialState)
 
 
 @dataclasses.dataclass(frozen=True)

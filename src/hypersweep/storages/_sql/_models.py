@@ -23,6 +23,28 @@ VERSION_TABLE = "hypersweep_version"
 
 metadata = sa.MetaData()
 
+
+def _owner(table: str, key: str) -> sa.Column[int]:
+    """The primary-key column that ties a row to its study or trial, deleted along with it."""
+    return sa.Column(
+        key,
+        sa.Integer,
+        sa.ForeignKey(f"{table}.{key}", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
+def _attrs(name: str, table: str, key: str) -> sa.Table:
+    """A table of JSON attributes of a study or trial: one row per (owner, key)."""
+    return sa.Table(
+        name,
+        metadata,
+        _owner(table, key),
+        sa.Column("key", sa.String(512), primary_key=True),
+        sa.Column("value_json", sa.Text, nullable=False),
+    )
+
+
 studies = sa.Table(
     "studies",
     metadata,
@@ -33,31 +55,9 @@ studies = sa.Table(
     sqlite_autoincrement=True,
 )
 
-study_user_attrs = sa.Table(
-    "study_user_attrs",
-    metadata,
-    sa.Column(
-        "study_id",
-        sa.Integer,
-        sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("key", sa.String(512), primary_key=True),
-    sa.Column("value_json", sa.Text, nullable=False),
-)
+study_user_attrs = _attrs("study_user_attrs", "studies", "study_id")
 
-study_system_attrs = sa.Table(
-    "study_system_attrs",
-    metadata,
-    sa.Column(
-        "study_id",
-        sa.Integer,
-        sa.ForeignKey("studies.study_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("key", sa.String(512), primary_key=True),
-    sa.Column("value_json", sa.Text, nullable=False),
-)
+study_system_attrs = _attrs("study_system_attrs", "studies", "study_id")
 
 trials = sa.Table(
     "trials",
@@ -84,52 +84,20 @@ trials = sa.Table(
 trial_params = sa.Table(
     "trial_params",
     metadata,
-    sa.Column(
-        "trial_id",
-        sa.Integer,
-        sa.ForeignKey("trials.trial_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _owner("trials", "trial_id"),
     sa.Column("name", sa.String(512), primary_key=True),
     sa.Column("internal_value", sa.Float, nullable=False),
     sa.Column("distribution_json", sa.Text, nullable=False),
 )
 
-trial_user_attrs = sa.Table(
-    "trial_user_attrs",
-    metadata,
-    sa.Column(
-        "trial_id",
-        sa.Integer,
-        sa.ForeignKey("trials.trial_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("key", sa.String(512), primary_key=True),
-    sa.Column("value_json", sa.Text, nullable=False),
-)
+trial_user_attrs = _attrs("trial_user_attrs", "trials", "trial_id")
 
-trial_system_attrs = sa.Table(
-    "trial_system_attrs",
-    metadata,
-    sa.Column(
-        "trial_id",
-        sa.Integer,
-        sa.ForeignKey("trials.trial_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("key", sa.String(512), primary_key=True),
-    sa.Column("value_json", sa.Text, nullable=False),
-)
+trial_system_attrs = _attrs("trial_system_attrs", "trials", "trial_id")
 
 trial_intermediate_values = sa.Table(
     "trial_intermediate_values",
     metadata,
-    sa.Column(
-        "trial_id",
-        sa.Integer,
-        sa.ForeignKey("trials.trial_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _owner("trials", "trial_id"),
     sa.Column("step", sa.Integer, primary_key=True),
     sa.Column("value", sa.Float, nullable=True),
     sa.Column("value_kind", sa.Integer, nullable=False),

@@ -711,26 +711,27 @@ class SQLStorage(BaseStorage):
         self._write_through(trial_id, values={step: float(value)})
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
-        text = _to_json(key, value)
-        with self._lock:
-            live = self._live.get(trial_id)
-            if live is not None:
-                live.user_attrs[key] = json.loads(text)
-                live.pending_user_attrs[key] = text
-                self._changed(live)
-                return
-        self._write_through(trial_id, user_attrs={key: text})
+        self._set_trial_attr(trial_id, key, value, system=False)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self._set_trial_attr(trial_id, key, value, system=True)
+
+    def _set_trial_attr(self, trial_id: int, key: str, value: Any, *, system: bool) -> None:
+        """Buffer an attribute of a trial this process runs; write anyone else's at once."""
         text = _to_json(key, value)
         with self._lock:
             live = self._live.get(trial_id)
             if live is not None:
-                live.system_attrs[key] = json.loads(text)
-                live.pending_system_attrs[key] = text
+                attrs = live.system_attrs if system else live.user_attrs
+                pending = live.pending_system_attrs if system else live.pending_user_attrs
+                attrs[key] = json.loads(text)
+                pending[key] = text
                 self._changed(live)
                 return
-        self._write_through(trial_id, system_attrs={key: text})
+        if system:
+            self._write_through(trial_id, system_attrs={key: text})
+        else:
+            self._write_through(trial_id, user_attrs={key: text})
 
     def set_trial_state_values(
         self, trial_id: int, state: TrialState, value: float | None = None
