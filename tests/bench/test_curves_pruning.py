@@ -97,6 +97,35 @@ def test_epochs_to_reach_and_pruned_better_rate() -> None:
     assert study.epochs_to_reach(0.05) == math.inf
 
 
+def test_pruners_are_compared_with_no_pruning_and_with_optuna() -> None:
+    def study(pruner: str, seed: int, regret: float) -> _pruning.PruningStudy:
+        return _pruning.PruningStudy(
+            task="LC1", pruner=pruner, seed=seed, regret=regret, epochs=[40],
+            best_regret=[regret], n_trials=1, n_pruned=0, pruned_better_rate=math.nan,
+        )  # fmt: skip
+
+    regrets = {"none": 3.0, "hs-sha": 1.0, "optuna-sha": 2.0, "hs-median": 2.5}
+    studies = [
+        study(pruner, seed, regret + 0.01 * seed)
+        for pruner, regret in regrets.items()
+        for seed in range(12)
+    ]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in _pruning.pruning_markdown(studies, 1).splitlines()
+        if line.startswith("| LC1 |")
+    ]
+    table = {cells[1]: cells[-2:] for cells in rows}
+
+    # Every seed of hs-sha beats every seed of no pruning and of Optuna's SHA.
+    assert table["hs-sha"][0].startswith("win (A 1.00, p")
+    assert table["hs-sha"][1].startswith("win (A 1.00, p")
+    # Only pruners with an Optuna counterpart in the run get the second comparison.
+    assert table["optuna-sha"][1] == "-"
+    assert table["hs-median"][1] == "-"
+    assert table["none"] == ["-", "-"]
+
+
 def test_unknown_pruner_lists_the_available_ones(cache: Path) -> None:
     with pytest.raises(ValueError, match="unknown pruner 'nope'; available: none, hs-median"):
         bench.run_pruning(["nope"], tasks=["LC1"], directory=cache)

@@ -26,7 +26,7 @@ import pytest
 import hypersweep
 from hypersweep import pruners
 from hypersweep.pruners._hyperband import assign_bracket
-from hypersweep.pruners._hyperband import bracket_sizes
+from hypersweep.pruners._hyperband import bracket_weights
 from hypersweep.trial import TrialState
 
 N_STEPS = 20
@@ -87,8 +87,8 @@ def _history_study(case: Case, name: str = "conformance") -> hypersweep.Study:
     for _ in range(30):
         add_finished(study, curve(float(rng.uniform(0.0, 1.0)), N_STEPS))
     if case.needs_bracket_zero:
-        sizes = bracket_sizes(4, 3)
-        while assign_bracket(name, len(study.trials), sizes) != 0:
+        weights = bracket_weights(4, 3)
+        while assign_bracket(name, len(study.trials), weights) != 0:
             add_finished(study, curve(float(rng.uniform(0.0, 1.0)), N_STEPS))
     return study
 
@@ -147,7 +147,7 @@ def test_decisions_use_values_stored_by_another_worker(name: str) -> None:
     running = theirs.ask()
     report_and_ask(running, curve(0.5, N_STEPS - 1))
     if case.needs_bracket_zero:
-        while assign_bracket("shared", len(theirs.trials), bracket_sizes(4, 3)) != 0:
+        while assign_bracket("shared", len(theirs.trials), bracket_weights(4, 3)) != 0:
             add_finished(theirs, curve(float(rng.uniform(0.0, 1.0)), N_STEPS))
 
     trial = mine.ask()

@@ -1,4 +1,4 @@
-"""Hyperband: bracket sizes, deterministic assignment, per-bracket rungs, the no-stop bracket."""
+"""Hyperband: bracket weights, deterministic assignment, per-bracket rungs, pooled rungs."""
 
 from __future__ import annotations
 
@@ -12,26 +12,32 @@ import hypersweep
 from hypersweep import pruners
 from hypersweep.pruners._hyperband import BRACKET_KEY
 from hypersweep.pruners._hyperband import assign_bracket
-from hypersweep.pruners._hyperband import bracket_sizes
+from hypersweep.pruners._hyperband import bracket_weights
 
 
 @pytest.mark.parametrize(
     ("n_brackets", "eta", "expected"),
-    [(1, 3, [1]), (2, 3, [3, 2]), (3, 3, [9, 5, 3]), (4, 3, [27, 12, 6, 4]), (3, 2, [4, 3, 3])],
+    [(1, 3, [1]), (2, 3, [3, 1]), (4, 3, [27, 9, 3, 1]), (3, 2, [4, 2, 1])],
 )
-def test_bracket_sizes_follow_hyperband(n_brackets: int, eta: int, expected: list[int]) -> None:
-    assert bracket_sizes(n_brackets, eta) == expected
+def test_bracket_weights_grow_by_eta_per_rung(
+    n_brackets: int, eta: int, expected: list[int]
+) -> None:
+    assert bracket_weights(n_brackets, eta) == expected
 
 
-def test_assignment_is_deterministic_and_follows_the_weights() -> None:
-    sizes = bracket_sizes(4, 3)
-    brackets = [assign_bracket("study", n, sizes) for n in range(20000)]
-    assert brackets == [assign_bracket("study", n, sizes) for n in range(20000)]
-    counts = Counter(brackets)
-    for bracket, size in enumerate(sizes):
-        assert counts[bracket] / 20000 == pytest.approx(size / sum(sizes), abs=0.015)
-    # Another study shuffles differently.
-    assert brackets[:50] != [assign_bracket("other", n, sizes) for n in range(50)]
+def test_assignment_is_deterministic_and_every_stretch_follows_the_weights() -> None:
+    weights = bracket_weights(4, 3)
+    brackets = [assign_bracket("study", n, weights) for n in range(20000)]
+    assert brackets == [assign_bracket("study", n, weights) for n in range(20000)]
+
+    # Low discrepancy: any 40 consecutive trials hold each bracket's share within 2 trials.
+    for start in range(0, 20000 - 40, 997):
+        counts = Counter(brackets[start : start + 40])
+        for bracket, weight in enumerate(weights):
+            assert abs(counts[bracket] - 40 * weight / sum(weights)) <= 2
+
+    # Another study starts elsewhere on the sequence.
+    assert brackets[:50] != [assign_bracket("other", n, weights) for n in range(50)]
 
 
 def test_brackets_and_their_milestones() -> None:
@@ -53,10 +59,10 @@ def test_auto_resources_wait_for_a_completed_trial() -> None:
 
 def _trial_in_bracket(study: hypersweep.Study, bracket: int) -> hypersweep.Trial:
     """Ask trials (failing the ones in other brackets) until one lands in ``bracket``."""
-    sizes = bracket_sizes(4, 3)
+    weights = bracket_weights(4, 3)
     while True:
         trial = study.ask()
-        if assign_bracket(study.study_name, trial.number, sizes) == bracket:
+        if assign_bracket(study.study_name, trial.number, weights) == bracket:
             return trial
         study.tell(trial, state=hypersweep.TrialState.FAIL)
 
@@ -87,19 +93,19 @@ def test_each_bracket_first_judges_at_its_own_first_rung(bracket: int, first_run
     assert study.trials[-1].system_attrs[BRACKET_KEY] == bracket
 
 
-def test_a_trial_is_ranked_only_within_its_bracket() -> None:
+def test_a_rung_ranks_a_trial_against_every_bracket() -> None:
     study = hypersweep.create_study(
         study_name="ranks", pruner=pruners.HyperbandPruner(2, 40, n_min_trials=2)
     )
-    sizes = bracket_sizes(4, 3)
-    # Bracket-0 trials that reached step 2 with excellent values, one bracket-1 trial.
+    weights = bracket_weights(4, 3)
+    # Bracket-0 survivors reached step 6 with 0.1; the few other trials there have 50.0.
     for _ in range(60):
         number = len(study.trials)
-        good = assign_bracket("ranks", number, sizes) == 0
+        good = assign_bracket("ranks", number, weights) == 0
         add_finished(study, {2: 0.1 if good else 50.0, 6: 0.1 if good else 50.0, 40: 0.1})
     trial = _trial_in_bracket(study, 1)
-    # At step 6 the bracket-1 population holds only the 50.0s, so 1.0 is the best: continue.
-    assert report_and_ask(trial, {2: 1.0, 6: 1.0}) == [False, False]
+    # Among bracket 1 alone, 1.0 would be the best at step 6; among everyone it is not.
+    assert report_and_ask(trial, {2: 1.0, 6: 1.0}) == [False, True]
 
 
 def test_bad_arguments() -> None:
@@ -109,16 +115,13 @@ def test_bad_arguments() -> None:
         pruners.HyperbandPruner(max_resource=-3)
 
 
-def test_a_first_rung_pools_the_unfiltered_trials_of_higher_brackets() -> None:
+def test_a_bracket_judges_nothing_before_its_first_rung() -> None:
     study = hypersweep.create_study(
-        study_name="pool", pruner=pruners.HyperbandPruner(2, 40, n_min_trials=2)
+        study_name="hedge", pruner=pruners.HyperbandPruner(2, 40, n_min_trials=2)
     )
-    sizes = bracket_sizes(4, 3)
-    # Trials of brackets 2 and 3 reached step 6 (bracket 1's first rung) with 0.1; bracket 0
-    # trials with 50.0 (they are survivors of rung 2 and do not count).
     for _ in range(60):
-        number = len(study.trials)
-        high = assign_bracket("pool", number, sizes) >= 2
-        add_finished(study, {6: 0.1 if high else 50.0, 40: 0.1})
-    trial = _trial_in_bracket(study, 1)
-    assert report_and_ask(trial, {6: 1.0}) == [True]
+        add_finished(study, {2: 0.1, 6: 0.1, 18: 0.1, 40: 0.1})
+    trial = _trial_in_bracket(study, 2)
+    # Far behind everyone at steps 2 and 6, where bracket 0 would have stopped it.
+    answers = report_and_ask(trial, {2: 9.0, 6: 9.0, 17: 9.0, 18: 9.0})
+    assert answers == [False, False, False, True]

@@ -299,14 +299,18 @@ def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> 
         "regret is no worse than the no-pruning study's final one (median over seeds; "
         "'never' if the median seed does not get there). Versus no pruning: Mann-Whitney U on "
         "the regret over seeds, Holm-corrected across every task and pruner; A is the chance "
-        "that a seed of the pruner ends with a lower regret than one without pruning.",
+        "that a seed of the pruner ends with a lower regret than one without pruning. Versus "
+        "Optuna: the same test of a hypersweep pruner against Optuna's pruner of the same "
+        "kind, Holm-corrected across those pairs; A is the chance that hypersweep's seed ends "
+        "lower.",
         "",
         "| task | pruner | regret mean +- sd | trials | pruned | epochs to match | "
-        "pruned better than returned | versus no pruning |",
-        "|---|---|---|---|---|---|---|---|",
+        "pruned better than returned | versus no pruning | versus Optuna |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     baseline = {(s.task, s.seed): s.regret for s in studies if s.pruner == NO_PRUNING}
     versus = _versus_no_pruning(studies)
+    versus_reference = _versus_reference(studies)
     for task in dict.fromkeys(s.task for s in studies):
         for label in dict.fromkeys(s.pruner for s in studies if s.task == task):
             group = [s for s in studies if s.task == task and s.pruner == label]
@@ -321,25 +325,45 @@ def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> 
                 f"{np.mean([s.n_pruned for s in group]):.1f} | "
                 f"{'never' if not math.isfinite(match) else f'{match:.0f}'} | "
                 f"{'-' if not rates else f'{100 * np.mean(rates):.1f}%'} | "
-                f"{versus.get((task, label), '-')} |"
+                f"{versus.get((task, label), '-')} | "
+                f"{versus_reference.get((task, label), '-')} |"
             )
     return "\n".join(lines) + "\n"
 
 
 def _versus_no_pruning(studies: Sequence[PruningStudy]) -> dict[tuple[str, str], str]:
     """Each (task, pruner) against no pruning on the same task: verdict, effect and Holm p."""
+    return _compare(studies, lambda label: None if label == NO_PRUNING else NO_PRUNING)
+
+
+def _versus_reference(studies: Sequence[PruningStudy]) -> dict[tuple[str, str], str]:
+    """Each hypersweep pruner against Optuna's of the same kind (``hs-X`` with ``optuna-X``)."""
+    return _compare(
+        studies,
+        lambda label: "optuna-" + label[3:] if label.startswith("hs-") else None,
+    )
+
+
+def _compare(
+    studies: Sequence[PruningStudy], reference_of: Callable[[str], str | None]
+) -> dict[tuple[str, str], str]:
+    """Mann-Whitney U of each (task, pruner) against ``reference_of(pruner)``, Holm-corrected.
+
+    Pairs whose reference did not run on the task are left out.
+    """
     pairs: list[tuple[str, str]] = []
     tests: list[tuple[float, float]] = []
     for task in dict.fromkeys(s.task for s in studies):
-        none = np.array([s.regret for s in studies if s.task == task and s.pruner == NO_PRUNING])
-        if none.size == 0:
-            continue
-        for label in dict.fromkeys(s.pruner for s in studies if s.task == task):
-            if label == NO_PRUNING:
+        regrets_of: dict[str, list[float]] = {}
+        for study in studies:
+            if study.task == task:
+                regrets_of.setdefault(study.pruner, []).append(study.regret)
+        for label, regrets in regrets_of.items():
+            reference = reference_of(label)
+            if reference is None or reference not in regrets_of:
                 continue
-            regrets = np.array([s.regret for s in studies if s.task == task and s.pruner == label])
             pairs.append((task, label))
-            tests.append(mann_whitney(regrets, none))
+            tests.append(mann_whitney(np.array(regrets), np.array(regrets_of[reference])))
     adjusted = holm([p for p, _ in tests])
     return {
         pair: f"{verdict(effect, p)} (A {effect:.2f}, p {p:.3g})"

@@ -24,37 +24,47 @@ if TYPE_CHECKING:
 BRACKET_KEY = "hyperband_bracket"
 
 
-def bracket_sizes(n_brackets: int, reduction_factor: int) -> list[int]:
-    """How many trials each bracket gets per round (Li et al. 2018, Algorithm 1).
+def bracket_weights(n_brackets: int, reduction_factor: int) -> list[int]:
+    """The share of new trials each bracket receives: ``eta**s`` for a bracket with ``s`` rungs.
 
-    Bracket ``b`` has ``n_s = ceil((s_max + 1) * eta**s / (s + 1))`` trials, where
-    ``s = s_max - b`` is its number of rungs and ``s_max = n_brackets - 1``. Every bracket then
-    spends about the same total resource; the last bracket (``s = 0``) never stops a trial.
+    A trial of bracket ``b`` (``s = s_max - b`` rungs) survives all of them with probability
+    about ``eta**-s`` and costs about ``(s + 1) * R / eta**s`` steps on average, so these weights
+    give bracket ``b`` a share of the total resource proportional to ``s + 1``, its number of
+    successive-halving rounds. Algorithm 1 of Li et al. (2018) spends the same resource on every
+    bracket (weights ``ceil((s_max + 1) * eta**s / (s + 1))``), which on the learning-curve
+    benchmark (``hypersweep bench prune``) left Hyperband no better than no pruning with 100
+    seeds: a quarter of the resource went to plain random search. We tilt the resource toward
+    the aggressive brackets, as Ray Tune's asynchronous Hyperband does (weights ``e**s``), and
+    keep every bracket, the no-stop one included, as a hedge.
 
     Example:
-        >>> bracket_sizes(4, 3)
-        [27, 12, 6, 4]
+        >>> bracket_weights(4, 3)
+        [27, 9, 3, 1]
     """
-    s_max = n_brackets - 1
-    return [
-        math.ceil((s_max + 1) * reduction_factor ** (s_max - b) / (s_max - b + 1))
-        for b in range(n_brackets)
-    ]
+    return [reduction_factor ** (n_brackets - 1 - b) for b in range(n_brackets)]
 
 
-def assign_bracket(study_name: str, trial_number: int, sizes: list[int]) -> int:
-    """The bracket of a trial: a hash of the study name and trial number, weighted by ``sizes``.
+#: ``(sqrt(5) - 1) / 2``: the additive recurrence ``frac(c + n * phi)`` is equidistributed.
+_GOLDEN = (5.0**0.5 - 1.0) / 2.0
 
-    The same trial maps to the same bracket in every worker and every session, with no
-    coordination, and over many trials bracket ``b`` receives a share ``sizes[b] / sum(sizes)``.
+
+def assign_bracket(study_name: str, trial_number: int, weights: list[int]) -> int:
+    """The bracket of a trial: a low-discrepancy ticket cut by ``weights``.
+
+    The ticket is ``u_n = frac(c + n * phi)``, the golden-ratio additive recurrence (Weyl,
+    1916), with ``c`` a hash of the study name. Every worker computes the same bracket with no
+    coordination, and every run of consecutive trial numbers meets the weights closely (the
+    gaps of the recurrence take at most three lengths), where independent random tickets would
+    leave a short study's brackets far from their shares.
     """
-    digest = hashlib.blake2b(f"{study_name}\x00{trial_number}".encode(), digest_size=8).digest()
-    ticket = int.from_bytes(digest, "big") % sum(sizes)
-    for bracket, size in enumerate(sizes):
-        if ticket < size:
+    digest = hashlib.blake2b(study_name.encode(), digest_size=8).digest()
+    offset = int.from_bytes(digest, "big") / 2.0**64
+    ticket = math.fmod(offset + trial_number * _GOLDEN, 1.0) * sum(weights)
+    for bracket, weight in enumerate(weights):
+        if ticket < weight:
             return bracket
-        ticket -= size
-    return len(sizes) - 1  # pragma: no cover - the tickets cover the sum exactly
+        ticket -= weight
+    return len(weights) - 1  # a ticket within rounding of the top
 
 
 class HyperbandPruner(BasePruner):
@@ -70,15 +80,19 @@ class HyperbandPruner(BasePruner):
 
     so bracket 0 is the most aggressive and bracket ``s_max`` has no rung: it never stops a
     trial early, a hedge for problems where early values do not predict final ones. Each trial
-    belongs to one bracket, drawn deterministically from a hash of the study name and the trial
-    number with weights ``n_s = ceil((s_max + 1) * eta**s / (s + 1))`` (``s = s_max - b``
-    rungs), the bracket sizes of Hyperband's Algorithm 1, so every bracket spends about the same
-    resource. At a later rung a trial is ranked only among the trials of its own bracket, the
-    survivors of the same earlier rungs, so that "top ``1/eta``" means what it does in
-    successive halving. At a bracket's first rung, ``m_0 = r * eta**b``, the population is
-    every trial of bracket ``b`` or above that reached ``m_0``: none of them met a rung before
-    it, so they are all unfiltered, and pooling them lets the higher brackets start pruning
-    without paying their own start-up.
+    belongs to one bracket, drawn deterministically from the study name and the trial number
+    (:func:`assign_bracket`) with weights ``eta**s`` for a bracket with ``s`` rungs
+    (:func:`bracket_weights`): bracket ``b`` receives a share of the resource proportional to
+    its number of halving rounds, ``s + 1``, where Algorithm 1 gives every bracket the same.
+
+    A trial is judged at a rung of its own bracket only, but against every trial that reached
+    that milestone, whatever its bracket: the threshold "top ``1/eta``" is then estimated from
+    all the evidence at that step rather than from the bracket's own few survivors, which at
+    the higher rungs of the smaller brackets would let the first arrivals through unjudged.
+    The pool mixes survivors of more aggressive brackets (judged more often) with trials of more
+    conservative ones (judged less often), so its threshold sits near the bracket's own while
+    resting on more trials; what keeps a bracket a hedge is that it judges nothing before its
+    first rung.
 
     The sampler is not restricted to a bracket. Filtering the sampler's view by bracket (as
     Optuna does) leaves each bracket's sampler a fraction of the history, so a model-based
@@ -157,8 +171,8 @@ class HyperbandPruner(BasePruner):
         n_brackets = self.n_brackets(study)
         if n_brackets is None:
             return None
-        sizes = bracket_sizes(n_brackets, self._reduction_factor)
-        return assign_bracket(study.study_name, trial.number, sizes)
+        weights = bracket_weights(n_brackets, self._reduction_factor)
+        return assign_bracket(study.study_name, trial.number, weights)
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         if trial.last_step is None:
@@ -169,17 +183,13 @@ class HyperbandPruner(BasePruner):
         if n_brackets is None:
             return False
 
-        # Bracket assignment: deterministic in (study name, trial number), Hyperband weights.
-        sizes = bracket_sizes(n_brackets, self._reduction_factor)
-        bracket = assign_bracket(study.study_name, trial.number, sizes)
+        # Bracket assignment: deterministic in (study name, trial number), weights eta^s.
+        bracket = assign_bracket(
+            study.study_name, trial.number, bracket_weights(n_brackets, self._reduction_factor)
+        )
         if trial.system_attrs.get(BRACKET_KEY) != bracket:
             study.set_trial_system_attr(trial.trial_id, BRACKET_KEY, bracket)
 
-        # Successive halving within the bracket, rate s = b. At the first rung every trial of
-        # bracket b or above reached the milestone unfiltered; later rungs hold only the
-        # bracket's own survivors.
-        def in_population(other: FrozenTrial, rung: int) -> bool:
-            other_bracket = assign_bracket(study.study_name, other.number, sizes)
-            return other_bracket >= bracket if rung == 0 else other_bracket == bracket
-
-        return self._halving._prune(study, trial, bracket, in_population)
+        # Successive halving with rate s = b: rungs m_k = r * eta^(b + k), each judged against
+        # every trial that reached m_k.
+        return self._halving._prune(study, trial, bracket, lambda other, rung: True)
