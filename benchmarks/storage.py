@@ -102,28 +102,27 @@ def time_workers(url: str, n_workers: int, n_trials: int) -> float:
 def _round_trips_ms(url: str) -> tuple[float, float]:
     """A read round trip (``SELECT 1``) and a committed one-row write, in ms, on ``url``.
 
-    The write runs in autocommit with ``synchronous_commit=off``, as hypersweep's sessions do:
-    it is the least a durable write of one trial's state can cost on this server.
+    Both go straight through the driver (psycopg, prepared statements, autocommit), and the
+    write runs with ``synchronous_commit=off`` as hypersweep's sessions do: the least a durable
+    write of one trial's state can cost on this server.
     """
     import sqlalchemy as sa
 
-    engine = sa.create_engine(
-        url.replace("postgresql://", "postgresql+psycopg://", 1),
-        isolation_level="AUTOCOMMIT",
-    )
-    with engine.connect() as connection:
-        connection.exec_driver_sql("SET synchronous_commit = off")
-        connection.exec_driver_sql(
-            "CREATE TABLE IF NOT EXISTS floor_probe (id int PRIMARY KEY, n int)"
-        )
-        connection.exec_driver_sql("INSERT INTO floor_probe VALUES (1, 0) ON CONFLICT DO NOTHING")
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    connection: Any = engine.raw_connection().driver_connection
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("CREATE TABLE IF NOT EXISTS floor_probe (id int PRIMARY KEY, n int)")
+        cursor.execute("INSERT INTO floor_probe VALUES (1, 0) ON CONFLICT DO NOTHING")
         timings = []
         for statement in ("SELECT 1", "UPDATE floor_probe SET n = n + 1 WHERE id = 1"):
             start = time.perf_counter()
-            for _ in range(500):
-                connection.exec_driver_sql(statement)
-            timings.append(1e3 * (time.perf_counter() - start) / 500)
-        connection.exec_driver_sql("DROP TABLE floor_probe")
+            for _ in range(1000):
+                cursor.execute(statement, prepare=True)
+            timings.append(1e3 * (time.perf_counter() - start) / 1000)
+        cursor.execute("DROP TABLE floor_probe")
+    connection.close()
     engine.dispose()
     return timings[0], timings[1]
 
