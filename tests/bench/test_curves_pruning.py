@@ -116,6 +116,7 @@ def test_pruners_are_compared_with_no_pruning_and_with_optuna() -> None:
         if line.startswith("| LC1 |")
     ]
     table = {cells[1]: cells[-2:] for cells in rows}
+    matched = {cells[1]: cells[5] for cells in rows}
 
     # Every seed of hs-sha beats every seed of no pruning and of Optuna's SHA.
     assert table["hs-sha"][0].startswith("win (A 1.00, p")
@@ -124,6 +125,8 @@ def test_pruners_are_compared_with_no_pruning_and_with_optuna() -> None:
     assert table["optuna-sha"][1] == "-"
     assert table["hs-median"][1] == "-"
     assert table["none"] == ["-", "-"]
+    # Epochs to match no pruning, with their share of the budget (one training of 40 epochs).
+    assert matched["none"] == "40 (100%)" and matched["hs-sha"] == "40 (100%)"
 
 
 def test_unknown_pruner_lists_the_available_ones(cache: Path) -> None:

@@ -293,22 +293,28 @@ def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> 
     lines = [
         "# Pruner benchmark",
         "",
-        f"Budget: {budget_trainings} full trainings of epochs per study; configurations in the "
-        "same random order for every pruner. Regret: final validation error of the returned "
-        "configuration minus the table's best. Epochs to match: epochs until the returned "
-        "regret is no worse than the no-pruning study's final one (median over seeds; "
-        "'never' if the median seed does not get there). Versus no pruning: Mann-Whitney U on "
-        "the regret over seeds, Holm-corrected across every task and pruner; A is the chance "
-        "that a seed of the pruner ends with a lower regret than one without pruning. Versus "
-        "Optuna: the same test of a hypersweep pruner against Optuna's pruner of the same "
-        "kind, Holm-corrected across those pairs; A is the chance that hypersweep's seed ends "
-        "lower.",
+        " ".join(
+            [
+                f"Budget: {budget_trainings} full trainings of epochs per study; configurations",
+                "in the same random order for every pruner. Regret: final validation error of",
+                "the returned configuration minus the table's best. Epochs to match: epochs",
+                "until the returned regret is no worse than the no-pruning study's final one",
+                "(median over seeds, and its share of the budget; 'never' if the median seed",
+                "does not get there). Versus no pruning: Mann-Whitney U on the regret over",
+                "seeds, Holm-corrected across every task and pruner; A is the chance that a",
+                "seed of the pruner ends with a lower regret than one without pruning. Versus",
+                "Optuna: the same test of a hypersweep pruner against Optuna's pruner of the",
+                "same kind, Holm-corrected across those pairs; A is the chance that",
+                "hypersweep's seed ends lower.",
+            ]
+        ),
         "",
         "| task | pruner | regret mean +- sd | trials | pruned | epochs to match | "
         "pruned better than returned | versus no pruning | versus Optuna |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     baseline = {(s.task, s.seed): s.regret for s in studies if s.pruner == NO_PRUNING}
+    budget_epochs = {s.task: s.epochs[-1] for s in studies if s.pruner == NO_PRUNING and s.epochs}
     versus = _versus_no_pruning(studies)
     versus_reference = _versus_reference(studies)
     for task in dict.fromkeys(s.task for s in studies):
@@ -319,11 +325,17 @@ def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> 
                 np.median([s.epochs_to_reach(baseline.get((task, s.seed), 0.0)) for s in group])
             )
             rates = [s.pruned_better_rate for s in group if math.isfinite(s.pruned_better_rate)]
+            if not math.isfinite(match):
+                match_text = "never"
+            elif task in budget_epochs:
+                match_text = f"{match:.0f} ({100 * match / budget_epochs[task]:.0f}%)"
+            else:
+                match_text = f"{match:.0f}"
             lines.append(
                 f"| {task} | {label} | {np.mean(regrets):.4f} +- {np.std(regrets):.4f} | "
                 f"{np.mean([s.n_trials for s in group]):.1f} | "
                 f"{np.mean([s.n_pruned for s in group]):.1f} | "
-                f"{'never' if not math.isfinite(match) else f'{match:.0f}'} | "
+                f"{match_text} | "
                 f"{'-' if not rates else f'{100 * np.mean(rates):.1f}%'} | "
                 f"{versus.get((task, label), '-')} | "
                 f"{versus_reference.get((task, label), '-')} |"
