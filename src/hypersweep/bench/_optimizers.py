@@ -76,12 +76,12 @@ class _AskTellAdapter:
 
 
 class HypersweepAdapter(_AskTellAdapter):
-    """A hypersweep study in memory."""
+    """A hypersweep study in memory (``study_name`` seeds name-hashed choices, as Hyperband's)."""
 
-    def __init__(self, sampler: Any, pruner: Any = None) -> None:
+    def __init__(self, sampler: Any, pruner: Any = None, study_name: str | None = None) -> None:
         import hypersweep
 
-        study = hypersweep.create_study(sampler=sampler, pruner=pruner)
+        study = hypersweep.create_study(study_name=study_name, sampler=sampler, pruner=pruner)
         super().__init__(study, to_hypersweep, hypersweep.TrialState)
 
     def _tell_failed(self, trial: Any, value: float | None) -> None:
@@ -90,11 +90,11 @@ class HypersweepAdapter(_AskTellAdapter):
 
 
 class OptunaAdapter(_AskTellAdapter):
-    """An Optuna study in memory."""
+    """An Optuna study in memory (``study_name`` seeds name-hashed choices, as Hyperband's)."""
 
-    def __init__(self, sampler: Any, pruner: Any = None) -> None:
+    def __init__(self, sampler: Any, pruner: Any = None, study_name: str | None = None) -> None:
         optuna = import_optional("optuna")
-        study = optuna.create_study(sampler=sampler, pruner=pruner)
+        study = optuna.create_study(study_name=study_name, sampler=sampler, pruner=pruner)
         super().__init__(study, to_optuna, optuna.trial.TrialState)
 
 

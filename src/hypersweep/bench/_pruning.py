@@ -67,7 +67,7 @@ def _hypersweep(class_name: str | None) -> PrunerSpec:
         from hypersweep import samplers
 
         pruner = getattr(pruners, class_name or "NopPruner")(**options)
-        return HypersweepAdapter(samplers.RandomSampler(seed=seed), pruner)
+        return HypersweepAdapter(samplers.RandomSampler(seed=seed), pruner, f"seed-{seed}")
 
     name = {
         None: NO_PRUNING,
@@ -89,7 +89,7 @@ def _optuna(class_name: str) -> PrunerSpec:
     def build(seed: int, options: Mapping[str, Any]) -> OptimizerAdapter:
         optuna = import_optional("optuna")
         pruner = getattr(optuna.pruners, class_name)(**options)
-        return OptunaAdapter(optuna.samplers.RandomSampler(seed=seed), pruner)
+        return OptunaAdapter(optuna.samplers.RandomSampler(seed=seed), pruner, f"seed-{seed}")
 
     name = {
         "MedianPruner": "optuna-median",
