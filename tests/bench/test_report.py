@@ -46,6 +46,18 @@ def test_report_table_and_figures(results: Path) -> None:
     assert set(report.verdicts["hs-qmc"].values()) <= {"win", "tie", "loss"}
     assert sum(report.ranks.values()) == pytest.approx(3.0)  # two optimizers: ranks 1 and 2
 
+    # Trials to target as a share of T, median over problems (the lower one of two).
+    shares = []
+    for figure in report.figures.values():
+        reference = figure.regret["hs-random"]
+        target = float(np.median(reference[:, -1]))
+        trials = _stats.trials_to_target(figure.regret["hs-qmc"], target)
+        shares.append(float(np.quantile(trials, 0.5, method="lower")) / reference.shape[1])
+    expected = min(shares)
+    row = next(line for line in text.splitlines() if "median over problems of trials / T" in line)
+    cell = row.split("|")[-2].strip()
+    assert cell == ("never" if expected == np.inf else f"**{expected:.2f}**")
+
     png = results / "best_so_far.png"
     assert png in report.paths and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = json.loads((results / "summary.json").read_text())

@@ -373,10 +373,12 @@ def _markdown(
 
     # Trials to target: the reference's median final regret.
     ttt_rows = []
+    shares: dict[str, list[float]] = {optimizer: [] for optimizer in optimizers}
     for name in names:
         fig = figures[name]
         if reference not in fig.regret:
             continue
+        budget = fig.regret[reference].shape[1]
         target = float(np.median(fig.regret[reference][:, -1]))
         ref_median = _median_trials(trials_to_target(fig.regret[reference], target))
         row = [name, f"{target:.3g}"]
@@ -385,6 +387,7 @@ def _markdown(
                 row.append("-")
                 continue
             median = _median_trials(trials_to_target(fig.regret[optimizer], target))
+            shares[optimizer].append(median / budget)
             if not math.isfinite(median):
                 row.append("never")
             elif not math.isfinite(ref_median):
@@ -392,12 +395,27 @@ def _markdown(
             else:
                 row.append(f"{median:.0f} (x{ref_median / median:.2f})")
         ttt_rows.append(row)
+    if ttt_rows:
+        share_row = ["**median over problems of trials / T**", ""]
+        for optimizer in optimizers:
+            median_share = (
+                _median_trials(np.array(shares[optimizer])) if shares[optimizer] else math.nan
+            )
+            share_row.append(
+                "-"
+                if math.isnan(median_share)
+                else "never"
+                if math.isinf(median_share)
+                else f"**{median_share:.2f}**"
+            )
+        ttt_rows.append(share_row)
     lines += [
         "## Trials to target",
         "",
         "Median over seeds of the first trial whose regret reaches the reference's median final "
         "regret (the target); in brackets the gain = the reference's trials / the optimizer's "
-        "(lower median; 'never': the median seed does not reach the target).",
+        "(lower median; 'never': the median seed does not reach the target). Last row: that "
+        "trial count as a share of the problem's budget T, median over problems.",
         "",
         *_table(["problem", "target regret", *optimizers], ttt_rows),
         "",
