@@ -192,4 +192,4 @@ class HyperbandPruner(BasePruner):
 
         # Successive halving with rate s = b: rungs m_k = r * eta^(b + k), each judged against
         # every trial that reached m_k.
-        return self._halving._prune(study, trial, bracket, lambda other, rung: True)
+        return self._halving._prune(study, trial, bracket)

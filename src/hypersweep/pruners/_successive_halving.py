@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import math
 from typing import TYPE_CHECKING
 from typing import Literal
@@ -185,16 +184,15 @@ class SuccessiveHalvingPruner(BasePruner):
         )
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
-        return self._prune(study, trial, self._min_early_stopping_rate, lambda other, rung: True)
+        return self._prune(study, trial, self._min_early_stopping_rate)
 
     def _prune(
         self,
         study: Study,
         trial: FrozenTrial,
         min_early_stopping_rate: int,
-        in_population: Callable[[FrozenTrial, int], bool],
     ) -> bool:
-        """Judge ``trial`` at its rung ``k`` against trials ``t`` with ``in_population(t, k)``.
+        """Judge ``trial`` at its rung ``k`` against every other trial that reached ``m_k``.
 
         With sparse reporting, ``k`` is the highest rung at or below the current step.
         """
@@ -231,7 +229,7 @@ class SuccessiveHalvingPruner(BasePruner):
         own = value_at_milestone(minimizing(trial.intermediate_values, direction), milestone)
         others = []
         for other in study.get_trials(states=REPORTING_STATES):
-            if other.trial_id == trial.trial_id or not in_population(other, rung):
+            if other.trial_id == trial.trial_id:
                 continue
             value = value_at_milestone(minimizing(other.intermediate_values, direction), milestone)
             if value is not None:
