@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 
 import pytest
 
@@ -48,3 +50,27 @@ def test_the_names_users_look_for() -> None:
         assert hasattr(hypersweep.pruners, name)
     for name in ("RUNNING", "WAITING", "COMPLETE", "PRUNED", "FAIL"):
         assert hasattr(hypersweep.TrialState, name)
+
+
+def test_import_leaves_the_database_and_gaussian_process_stacks_unloaded() -> None:
+    # SQLAlchemy and scipy.optimize cost most of the import time; a study in memory with
+    # another sampler, and the command line before it opens a database, never need them.
+    code = (
+        "import sys, hypersweep\n"
+        "print(sorted(m for m in ('sqlalchemy', 'scipy.optimize', 'scipy.linalg') "
+        "if m in sys.modules))\n"
+        "from hypersweep.samplers import GPSampler\n"
+        "from hypersweep.storages import SQLStorage, upgrade_storage\n"
+        "print(GPSampler.__name__, SQLStorage.__name__, upgrade_storage.__name__)\n"
+        "print('sqlalchemy' in sys.modules, 'scipy.optimize' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == [
+        "[]",
+        "GPSampler SQLStorage upgrade_storage",
+        "True True",
+    ]
+    with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
+        importlib.import_module("hypersweep.storages").Nope  # noqa: B018

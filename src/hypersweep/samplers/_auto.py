@@ -14,7 +14,6 @@ from hypersweep.distributions import BaseDistribution
 from hypersweep.distributions import CategoricalDistribution
 from hypersweep.logging import get_logger
 from hypersweep.samplers._base import BaseSampler
-from hypersweep.samplers._gp import GPSampler
 from hypersweep.samplers._tpe import TPESampler
 from hypersweep.trial import FrozenTrial
 from hypersweep.trial import TrialState
@@ -139,15 +138,33 @@ class AutoSampler(BaseSampler):
     ) -> None:
         rng = np.random.default_rng(seed)
         gp_seed, tpe_seed = (int(s) for s in rng.integers(2**31, size=2))
-        self._gp = GPSampler(seed=gp_seed, warm_start_trials=warm_start_trials)
+        self._gp_seed: int | None = gp_seed
+        self._warm_start_trials = warm_start_trials
+        self._gp_sampler: BaseSampler | None = None
         self._tpe = TPESampler(seed=tpe_seed, warm_start_trials=warm_start_trials)
         self._lock = threading.Lock()
         self._profiler = _Profiler()
         self._by_trial: dict[int, BaseSampler] = {}
         self._last: BaseSampler | None = None
 
+    def _gp(self) -> BaseSampler:
+        """The Gaussian process, built on first use (importing it loads scipy.linalg and
+        scipy.optimize, about 0.4 s that a study which never uses it, or a worker process that
+        only opens a storage, should not pay). Call with ``self._lock`` held."""
+        if self._gp_sampler is None:
+            from hypersweep.samplers._gp import GPSampler
+
+            self._gp_sampler = GPSampler(
+                seed=self._gp_seed, warm_start_trials=self._warm_start_trials
+            )
+        return self._gp_sampler
+
     def reseed_rng(self) -> None:
-        self._gp.reseed_rng()
+        with self._lock:
+            if self._gp_sampler is None:
+                self._gp_seed = None  # built later from fresh entropy, as a reseed would give
+            else:
+                self._gp_sampler.reseed_rng()
         self._tpe.reseed_rng()
 
     def choose(self, study: Study) -> BaseSampler:
@@ -156,7 +173,7 @@ class AutoSampler(BaseSampler):
         with self._lock:
             self._profiler.update(finished)
             profile = self._profiler.profile()
-        return self._gp if profile.prefers_gp() else self._tpe
+            return self._gp() if profile.prefers_gp() else self._tpe
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         chosen = self.choose(study)
