@@ -60,6 +60,14 @@ def test_overhead_median_and_p95() -> None:
     assert 100 not in figures and figures[50][2] == 20
 
 
+def test_overhead_sees_a_periodic_cost_at_its_usual_mix() -> None:
+    # One cheap trial in ten, exactly at trials 10, 20, ...: trial t alone would show only those.
+    times = [np.where(np.arange(1, 101) % 10 == 0, 0.001, 0.05) for _ in range(5)]
+    figures = st.overhead(times, at=(10, 100))
+    assert figures[10][0] == pytest.approx(0.05) and figures[10][2] == 5
+    assert figures[100][0] == pytest.approx(0.05)  # trials 96-100: the window stops at the end
+
+
 def test_holm_adjustment() -> None:
     adjusted = st.holm([0.01, 0.04, 0.03, 0.5])
     # Sorted 0.01, 0.03, 0.04, 0.5 times 4, 3, 2, 1 -> 0.04, 0.09, 0.08 -> 0.09, 0.5.

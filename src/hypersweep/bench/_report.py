@@ -437,8 +437,9 @@ def _markdown(
     lines += [
         "## Overhead",
         "",
-        "Time in ask plus tell at trial t, milliseconds, median / 95th percentile over studies; "
-        "the last column is the objective's own median time.",
+        "Time in ask plus tell around trial t (trials t - 4 to t + 5 of every study), "
+        "milliseconds, median / 95th percentile; the last column is the objective's own median "
+        "time.",
         "",
         *_table(
             ["optimizer", *[f"t={t}" for t in OVERHEAD_TRIALS], "objective (ms)"], overhead_rows

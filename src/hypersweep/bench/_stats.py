@@ -140,7 +140,11 @@ def trials_to_target(regret: FloatArray, target: float) -> FloatArray:
 def overhead(
     times: Sequence[FloatArray], at: Sequence[int] = OVERHEAD_TRIALS
 ) -> dict[int, tuple[float, float, int]]:
-    """Median and 95th percentile of the time in ask plus tell at trial ``t`` (from 1).
+    """Median and 95th percentile of the time in ask plus tell around trial ``t`` (from 1).
+
+    Each study contributes its trials ``t - 4 .. t + 5`` (those it has): a sampler that does
+    something different on a schedule, such as a model refit every k trials or another
+    algorithm one trial in ten, is then seen at its usual mix, whatever the phase of ``t``.
 
     Args:
         times: One array of ask-plus-tell seconds by trial per study (any lengths).
@@ -151,12 +155,13 @@ def overhead(
     """
     result: dict[int, tuple[float, float, int]] = {}
     for t in at:
-        sample = [float(x[t - 1]) for x in times if len(x) >= t]
-        if sample:
+        windows = [np.asarray(x[max(t - 5, 0) : t + 5]) for x in times if len(x) >= t]
+        if windows:
+            sample = np.concatenate(windows)
             result[t] = (
                 float(np.median(sample)),
                 float(np.percentile(sample, 95)),
-                len(sample),
+                len(windows),
             )
     return result
 
