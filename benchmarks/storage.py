@@ -138,12 +138,22 @@ def _row(name: str, seconds: float, memory: float, n_trials: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--n-trials", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--workers", type=int, default=4, help="worker processes of part 2; 0 skips part 2"
+    )
     parser.add_argument("--cpu-trials", type=int, default=200)
     parser.add_argument("--postgres-url", default=os.environ.get("HYPERSWEEP_TEST_POSTGRES_URL"))
     parser.add_argument("--repeats", type=int, default=5, help="runs of hypersweep per storage")
     parser.add_argument("--skip-optuna", action="store_true")
     args = parser.parse_args()
+    for flag, value, least in (
+        ("--n-trials", args.n_trials, 1),
+        ("--workers", args.workers, 0),
+        ("--cpu-trials", args.cpu_trials, 1),
+        ("--repeats", args.repeats, 1),
+    ):
+        if value < least:
+            parser.error(f"{flag} must be >= {least}, got {value}")
     logging.getLogger("hypersweep").setLevel(logging.WARNING)
     n = args.n_trials
 
@@ -223,6 +233,8 @@ def main() -> None:
             f"{'met' if ours_overhead['SQLite'] <= 2e-3 else 'NOT met'}"
         )
 
+        if args.workers == 0:
+            return
         print()
         print(
             f"Part 2: a CPU-bound {args.cpu_trials}-trial study (about 30 ms per trial) on one "
