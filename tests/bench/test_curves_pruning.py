@@ -144,3 +144,22 @@ def test_lookup_distance_counts_categories_and_missing_parameters() -> None:
     # Row 0: one category differs (10) and l1_ratio is missing (1); row 1 is the same point.
     assert distances[1] == 0.0
     assert distances[0] == pytest.approx(math.sqrt(100.0 + 1.0))
+
+
+def test_prune_command_pairs_every_pruner_with_optuna_by_default(
+    cache: Path, tmp_path: Path
+) -> None:
+    require("optuna")
+    from click.testing import CliRunner
+
+    from hypersweep.bench._cli import bench as bench_command
+
+    args = ["prune", "--tasks", "LC1", "--seeds", "2", "--budget", "2"]
+    result = CliRunner().invoke(
+        bench_command, [*args, "--cache-dir", str(cache), "--out", str(tmp_path)]
+    )
+
+    assert result.exit_code == 0, result.output
+    for name in ("hs-median", "hs-sha", "hs-hyperband"):
+        assert name in result.output
+        assert "optuna-" + name[3:] in result.output

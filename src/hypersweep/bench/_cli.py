@@ -190,7 +190,7 @@ def make_curves_command(tasks: str, n_configs: int, n_epochs: int, cache_dir: st
 @bench.command(name="prune")
 @click.option(
     "--pruners",
-    default="hs-median,optuna-median,optuna-sha,optuna-hyperband",
+    default="hs-median,hs-sha,hs-hyperband,optuna-median,optuna-sha,optuna-hyperband",
     show_default=True,
     help="Comma-separated names ('none' always runs as the baseline).",
 )
