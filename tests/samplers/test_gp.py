@@ -199,6 +199,34 @@ def test_power_transform_removes_skew_and_keeps_order() -> None:
     assert np.array_equal(warp_targets(np.full(5, 3.0)), np.zeros(5))
 
 
+def test_prior_mean_sits_at_the_worst_completed_value() -> None:
+    rng = np.random.default_rng(8)
+    completed = rng.standard_normal(40)
+    targets = build_targets(completed, np.arange(5.0), 2)
+
+    assert targets[:40].max() == pytest.approx(0.0, abs=1e-12)
+    assert targets[40:].min() > 0.0  # pruned and diverged trials: worse than the prior mean
+    assert np.array_equal(np.argsort(targets[:40]), np.argsort(completed))
+    assert targets.std() == pytest.approx(1.0)
+
+
+def test_late_suggestions_do_not_chase_the_corners() -> None:
+    def objective(trial: hypersweep.Trial) -> float:
+        x = np.array([trial.suggest_float(f"x{i}", 0.0, 1.0) for i in range(6)])
+        return float(np.log1p(50.0 * ((x - 0.35) ** 2).sum()))  # a bowl, optimum inside
+
+    for seed in range(2):
+        study = hypersweep.create_study(sampler=GPSampler(seed=seed))
+        study.optimize(objective, n_trials=40)
+
+        # With the prior mean at the average value, 10-25% of these trials went to a corner.
+        cornered = [
+            np.mean([v < 0.02 or v > 0.98 for v in t.params.values()]) >= 0.5
+            for t in study.trials[20:]
+        ]
+        assert sum(cornered) <= 1
+
+
 def test_imputed_targets_are_worse_than_completed_and_keep_pruned_rank() -> None:
     targets = build_targets(np.array([1.0, 3.0, 2.0]), np.array([1.0, 0.0]), 1)
     completed, pruned, diverged = targets[:3], targets[3:5], targets[5]

@@ -63,7 +63,10 @@ class GPSampler(BaseSampler):
       their grid (the GP only sees grid points; Garrido-Merchán and Hernández-Lobato 2020),
       categories by a Hamming distance.
     * **Kernel**: Matérn-5/2 with one lengthscale per parameter (see ``_kernel.py``).
-    * **Outputs**: standardized and power-transformed (Box-Cox or Yeo-Johnson), as in HEBO.
+    * **Outputs**: standardized and power-transformed (Box-Cox or Yeo-Johnson), as in HEBO;
+      the prior mean sits at the worst observed value, a pessimistic constant that keeps
+      expected improvement from chasing the corners of the box (De Ath et al. 2020; see
+      ``_transform.py``).
     * **Hyperparameters**: lengthscales, signal and noise variance by maximum a posteriori with
       the dimension-scaled lengthscale prior of Hvarfner et al. 2024 and a low-noise prior;
       warm-started refits, every trial while data are few and every ``n / 20`` trials later,

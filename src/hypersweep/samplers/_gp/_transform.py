@@ -24,6 +24,19 @@ their ablation:
 Trials without a usable value are imputed as worse than every completed trial, in a
 rank-preserving way: pruned trials (deeper first, then by their last intermediate value) just
 above the worst completed value, diverged runs (NaN or infinity) above all of them.
+
+Finally the targets are shifted so that the GP's zero prior mean sits at the worst completed
+value, not at the average one: far from the data, the posterior presumes a point as bad as the
+worst trial so far. With the mean at the average, every unexplored region, and most of all the
+corners of the box where the posterior variance is largest, looks like an average trial with a
+wide spread, a fair chance of improvement once the incumbent has been polished; expected
+improvement spent a quarter to a half of the second half of the budget in corners on the
+benchmark's S2, S3, S7, S9 and S10. A pessimistic constant mean is what De Ath, Fieldsend and
+Everson found best beyond a few dimensions ("What do you mean? The role of the mean function in
+Bayesian optimisation", GECCO 2020, https://arxiv.org/abs/2004.08349). On S1-S10 (20 seeds,
+full budgets) it cut those corner trials to a few percent and raised the default sampler's
+score from 95.0 to 96.4; the upper quartile in place of the worst value measured the same
+within noise (96.0).
 """
 
 from __future__ import annotations
@@ -226,7 +239,8 @@ def build_targets(completed: FloatArray, pruned_order: FloatArray, n_diverged: i
 
     Returns:
         The targets in the order completed, pruned, diverged, shape
-        ``(n_c + n_p + n_diverged,)``, standardized as a whole.
+        ``(n_c + n_p + n_diverged,)``: standardized as a whole, then shifted so that the worst
+        completed trial's target is 0 (the GP's prior mean).
     """
     warped = warp_targets(completed)
     if warped.size >= 2 and np.ptp(warped) > 0:
@@ -244,4 +258,9 @@ def build_targets(completed: FloatArray, pruned_order: FloatArray, n_diverged: i
 
     targets = np.concatenate([warped, pruned, diverged])
     mean, std = float(targets.mean()), float(targets.std())
-    return targets - mean if std <= 0 else (targets - mean) / std
+    targets = targets - mean if std <= 0 else (targets - mean) / std
+
+    # The prior mean at the worst completed trial (at the mean, if none completed).
+    if completed.shape[0] == 0:
+        return targets
+    return targets - float(targets[: completed.shape[0]].max())
