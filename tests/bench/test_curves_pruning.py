@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def test_pruner_benchmark_figures(cache: Path, tmp_path: Path) -> None:
         ["hs-median", "optuna-median"], tasks=["LC1"], seeds=2, budget_trainings=3,
         directory=cache, out=tmp_path,
     )  # fmt: skip
-    studies = {(s.pruner, s.seed): s for s in report.studies}
+    studies = {(s.pruner, s.seed): s for s in report.studies if s.budget_divisor == 1}
     for seed in (0, 1):
         none = studies[("none", seed)]
         # Without pruning the budget is exactly three full trainings.
@@ -85,6 +86,33 @@ def test_pruner_benchmark_figures(cache: Path, tmp_path: Path) -> None:
             assert study.epochs[-1] == 12 and study.n_trials >= 3
     assert "| LC1 | hs-median |" in report.markdown
     assert (tmp_path / "pruning.jsonl").exists() and (tmp_path / "pruning.md").exists()
+
+
+def test_every_pruner_also_runs_with_a_third_of_the_budget(cache: Path, tmp_path: Path) -> None:
+    report = bench.run_pruning(
+        ["hs-sha"], tasks=["LC2"], seeds=2, budget_trainings=6, directory=cache, out=tmp_path
+    )
+    full = {(s.pruner, s.seed): s for s in report.studies if s.budget_divisor == 1}
+    third = {(s.pruner, s.seed): s for s in report.studies if s.budget_divisor == _pruning.THIRD}
+    assert set(third) == set(full) == {(p, s) for p in ("none", "hs-sha") for s in (0, 1)}
+    for key, study in third.items():
+        # Six trainings of five epochs, a third of it: ten epochs, the last trial cut short.
+        assert study.epochs[-1] == 10
+        # Same seeds, deterministic pruners that do not know the budget: the run at a third
+        # repeats the full run's first trials, up to the one the smaller budget cuts short.
+        assert study.epochs[:-1] == full[key].epochs[: len(study.epochs) - 1]
+        assert study.best_regret[:-1] == full[key].best_regret[: len(study.epochs) - 1]
+    assert "## One third of the budget" in report.markdown
+    assert "| LC2 | hs-sha |" in report.markdown.split("## One third of the budget")[1]
+    records = [json.loads(line) for line in (tmp_path / "pruning.jsonl").read_text().splitlines()]
+    assert sorted({r["budget_divisor"] for r in records}) == [1, _pruning.THIRD]
+
+    alone = bench.run_pruning(
+        ["hs-sha"], tasks=["LC2"], seeds=1, budget_trainings=6, directory=cache,
+        third_budget=False,
+    )  # fmt: skip
+    assert {s.budget_divisor for s in alone.studies} == {1}
+    assert "One third of the budget" not in alone.markdown
 
 
 def test_epochs_to_reach_and_pruned_better_rate() -> None:
@@ -163,3 +191,12 @@ def test_prune_command_pairs_every_pruner_with_optuna_by_default(
     for name in ("hs-median", "hs-sha", "hs-hyperband"):
         assert name in result.output
         assert "optuna-" + name[3:] in result.output
+    assert "## One third of the budget" in result.output
+
+    alone = CliRunner().invoke(
+        bench_command,
+        [*args, "--pruners", "hs-sha", "--no-third", "--cache-dir", str(cache), "--out",
+         str(tmp_path)],
+    )  # fmt: skip
+    assert alone.exit_code == 0, alone.output
+    assert "| LC1 | hs-sha |" in alone.output and "One third" not in alone.output

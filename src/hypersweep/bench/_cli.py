@@ -197,12 +197,25 @@ def make_curves_command(tasks: str, n_configs: int, n_epochs: int, cache_dir: st
 @click.option("--tasks", default="LC1,LC2", show_default=True)
 @click.option("--seeds", type=int, default=10, show_default=True)
 @click.option("--budget", type=int, default=30, show_default=True, help="In full trainings.")
+@click.option(
+    "--third/--no-third",
+    default=True,
+    show_default=True,
+    help="Also run each pruner with a third of the budget and test whether it matches no "
+    "pruning with the whole budget.",
+)
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--out", type=click.Path(file_okay=False), default=_DEFAULT_OUT, show_default=True)
 def prune_command(
-    pruners: str, tasks: str, seeds: int, budget: int, cache_dir: str | None, out: str
+    pruners: str,
+    tasks: str,
+    seeds: int,
+    budget: int,
+    third: bool,
+    cache_dir: str | None,
+    out: str,
 ) -> None:
-    """Benchmark pruners on the learning-curve tables and print the table."""
+    """Benchmark pruners on the learning-curve tables and print the tables."""
     try:
         result = run_pruning(
             split_names(pruners),
@@ -211,6 +224,7 @@ def prune_command(
             budget_trainings=budget,
             directory=Path(cache_dir) if cache_dir else None,
             out=out,
+            third_budget=third,
         )
     except (ValueError, ImportError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from error

@@ -11,6 +11,22 @@ that the budget cuts short is recorded as failed. Figures per study:
 * epochs to match: the epochs spent until the returned configuration's regret is no worse
   than what the study without pruning (``none``) returns with its whole budget;
 * pruned-better rate: the share of pruned trials whose full curve ends below the returned one.
+
+One third of the budget: every pruner (``none`` included) also runs with a third of the epochs
+(rounded down), with the same seeds, and is tested against ``none`` with the whole budget. The
+pruner at ``B/3`` matches no pruning at ``B`` on a task when both hold:
+
+1. a one-sided Mann-Whitney U test of "its regret is higher" gives a Holm-corrected p-value of
+   at least 0.05 (Holm across every task and pruner of this comparison), and
+2. its mean regret is no higher than the mean regret of ``none`` at ``B``.
+
+Condition 1 alone only says that the seeds showed no evidence of a loss; condition 2 asks the
+point estimate to agree, so a pruner cannot match by being merely too noisy to reject. ``none``
+at ``B/3`` is in the table as a check that the test can tell a third of the budget from all of
+it. The runs are deterministic, and no pruner knows the budget, so a study at ``B/3`` repeats
+the first ``B/3`` epochs of the study at ``B``; unlike "epochs to match", which compares each
+seed with the same seed without pruning and takes the median, this compares the distributions
+over seeds.
 """
 
 from __future__ import annotations
@@ -26,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from hypersweep.bench._curves import load_curves
 from hypersweep.bench._driver import quiet_libraries
@@ -37,11 +54,15 @@ from hypersweep.bench._optimizers import OptimizerAdapter
 from hypersweep.bench._optimizers import OptunaAdapter
 from hypersweep.bench._optimizers import parse_optimizer
 from hypersweep.bench._optional import import_optional
+from hypersweep.bench._stats import FloatArray
 from hypersweep.bench._stats import holm
 from hypersweep.bench._stats import mann_whitney
 from hypersweep.bench._stats import verdict
 
 NO_PRUNING = "none"
+
+#: The reduced budget of the one-third-budget comparison: the full budget divided by this.
+THIRD = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,6 +163,8 @@ class PruningStudy:
         n_pruned: Trials pruned.
         pruned_better_rate: Share of pruned trials whose full curve ends below the returned
             configuration's (NaN if none was pruned).
+        budget_divisor: The study's budget is the full budget divided by this (rounded down
+            to whole epochs): 1 for the full budget, :data:`THIRD` for the one-third runs.
     """
 
     task: str
@@ -153,6 +176,7 @@ class PruningStudy:
     n_trials: int
     n_pruned: int
     pruned_better_rate: float
+    budget_divisor: int = 1
 
     def epochs_to_reach(self, target: float) -> float:
         """Epochs spent when the returned configuration's regret first reached ``target``."""
@@ -163,14 +187,29 @@ class PruningStudy:
 
 
 def run_pruning_study(
-    task: str, label: str, seed: int, budget_trainings: int = 30, directory: Path | None = None
+    task: str,
+    label: str,
+    seed: int,
+    budget_trainings: int = 30,
+    directory: Path | None = None,
+    *,
+    budget_divisor: int = 1,
 ) -> PruningStudy:
-    """Run one pruner study (see the module docstring)."""
+    """Run one pruner study (see the module docstring).
+
+    Args:
+        task: The table.
+        label: The pruner, as ``NAME`` or ``NAME[key=value,...]``.
+        seed: The seed of the configuration order and of the sampler.
+        budget_trainings: The full budget, in full trainings.
+        directory: Where the tables are cached (default: the user cache directory).
+        budget_divisor: Spend ``budget_trainings * n_epochs // budget_divisor`` epochs.
+    """
     name, options = _check_pruner(label)
     table = load_curves(task, directory)
     n_rows, n_epochs = table.errors.shape
     final = table.errors[:, -1]
-    budget = budget_trainings * n_epochs
+    budget = budget_trainings * n_epochs // budget_divisor
     rng = np.random.default_rng([seed, 104729])
     adapter = PRUNERS[name].build(seed, options)
 
@@ -220,6 +259,7 @@ def run_pruning_study(
         n_trials=len(epochs_after),
         n_pruned=len(pruned_rows),
         pruned_better_rate=rate,
+        budget_divisor=budget_divisor,
     )
 
 
@@ -239,6 +279,7 @@ def run_pruning(
     budget_trainings: int = 30,
     directory: Path | None = None,
     out: str | os.PathLike[str] | None = None,
+    third_budget: bool = True,
 ) -> PruningReport:
     """Run every pruner on every table and seed, plus ``none`` as the baseline; report.
 
@@ -249,6 +290,8 @@ def run_pruning(
         budget_trainings: The epoch budget, in full trainings.
         directory: Where the tables are cached (default: the user cache directory).
         out: If given, ``pruning.jsonl`` and ``pruning.md`` are written there.
+        third_budget: Also run every pruner with a third of the budget and test whether it
+            matches no pruning with the whole budget (see the module docstring).
 
     Raises:
         ValueError: If a pruner is unknown or unavailable, or a count is below 1.
@@ -262,14 +305,23 @@ def run_pruning(
     labels = list(dict.fromkeys([NO_PRUNING, *pruners]))
     for label in labels:
         _check_pruner(label)
+    divisors = [1, THIRD] if third_budget else [1]
     studies = []
     with quiet_libraries():
         for task in tasks:
-            for label in labels:
-                for seed in range(seeds):
-                    studies.append(
-                        run_pruning_study(task, label, seed, budget_trainings, directory)
-                    )
+            for divisor in divisors:
+                for label in labels:
+                    for seed in range(seeds):
+                        studies.append(
+                            run_pruning_study(
+                                task,
+                                label,
+                                seed,
+                                budget_trainings,
+                                directory,
+                                budget_divisor=divisor,
+                            )
+                        )
     markdown = pruning_markdown(studies, budget_trainings)
     if out is not None:
         out_dir = Path(out)
@@ -289,7 +341,9 @@ def run_pruning(
 
 
 def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> str:
-    """The Markdown table of a pruner benchmark."""
+    """The Markdown tables of a pruner benchmark: the full budget, then one third of it."""
+    third = [s for s in studies if s.budget_divisor == THIRD]
+    studies = [s for s in studies if s.budget_divisor == 1]
     lines = [
         "# Pruner benchmark",
         "",
@@ -332,7 +386,7 @@ def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> 
             else:
                 match_text = f"{match:.0f}"
             lines.append(
-                f"| {task} | {label} | {np.mean(regrets):.4f} +- {np.std(regrets):.4f} | "
+                f"| {task} | {label} | {_mean_sd(regrets)} | "
                 f"{np.mean([s.n_trials for s in group]):.1f} | "
                 f"{np.mean([s.n_pruned for s in group]):.1f} | "
                 f"{match_text} | "
@@ -340,7 +394,77 @@ def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> 
                 f"{versus.get((task, label), '-')} | "
                 f"{versus_reference.get((task, label), '-')} |"
             )
+    if third:
+        lines += ["", *_third_budget_markdown(third, studies, budget_trainings)]
     return "\n".join(lines) + "\n"
+
+
+def _third_budget_markdown(
+    third: Sequence[PruningStudy], full: Sequence[PruningStudy], budget_trainings: int
+) -> list[str]:
+    """Each pruner at a third of the budget against no pruning at the whole budget."""
+    lines = [
+        "## One third of the budget",
+        "",
+        " ".join(
+            [
+                f"Every pruner again, with a third of the epochs ({budget_trainings}/{THIRD}",
+                "full trainings) and the same seeds, against no pruning with the whole budget.",
+                "p: one-sided Mann-Whitney U of 'the regret at a third is higher',",
+                "Holm-corrected across the rows of this table; A is the chance that a seed at a",
+                "third ends lower than a seed of no pruning with the whole budget. Matches: p",
+                ">= 0.05 and a mean regret no higher than no pruning's with the whole budget",
+                "(no evidence of a loss, and a point estimate that agrees).",
+            ]
+        ),
+        "",
+        "| task | pruner | regret at 1/3 mean +- sd | median | no pruning at full budget "
+        "mean (median) | A | p | matches no pruning at full budget |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    rows = []
+    tests = []
+    for task in dict.fromkeys(s.task for s in third):
+        reference = np.array([s.regret for s in full if s.task == task and s.pruner == NO_PRUNING])
+        if reference.size == 0:
+            continue
+        for label in dict.fromkeys(s.pruner for s in third if s.task == task):
+            regrets = np.array([s.regret for s in third if s.task == task and s.pruner == label])
+            rows.append((task, label, regrets, reference))
+            tests.append(mann_whitney_worse(regrets, reference))
+    adjusted = holm([p for p, _ in tests])
+    for (task, label, regrets, reference), (_, effect), p in zip(
+        rows, tests, adjusted, strict=True
+    ):
+        matches = p >= 0.05 and float(np.mean(regrets)) <= float(np.mean(reference))
+        lines.append(
+            f"| {task} | {label} | {_mean_sd(regrets)} | {np.median(regrets):.4f} | "
+            f"{np.mean(reference):.4f} ({np.median(reference):.4f}) | "
+            f"{effect:.2f} | {p:.3g} | {'yes' if matches else 'no'} |"
+        )
+    return lines
+
+
+def mann_whitney_worse(a: FloatArray, b: FloatArray) -> tuple[float, float]:
+    """One-sided Mann-Whitney U test of "``a`` is higher than ``b``" (lower is better).
+
+    Returns:
+        ``(p, A)``: the p-value of the alternative that ``a`` tends to exceed ``b``, and
+        ``A = P(a < b) + P(a = b) / 2`` as in :func:`hypersweep.bench._stats.mann_whitney`.
+        Samples whose values are all equal give ``(1.0, 0.5)``.
+    """
+    _, effect = mann_whitney(a, b)
+    if np.unique(np.concatenate([a, b])).size == 1:
+        return 1.0, effect
+    return float(stats.mannwhitneyu(a, b, alternative="greater").pvalue), effect
+
+
+def _mean_sd(regrets: FloatArray) -> str:
+    """``mean +- sd``, or how many seeds returned nothing (no trial completed)."""
+    n_empty = int(np.sum(~np.isfinite(regrets)))
+    if n_empty:
+        return f"inf ({n_empty} of {regrets.size} seeds completed no trial)"
+    return f"{np.mean(regrets):.4f} +- {np.std(regrets):.4f}"
 
 
 def _versus_no_pruning(studies: Sequence[PruningStudy]) -> dict[tuple[str, str], str]:
