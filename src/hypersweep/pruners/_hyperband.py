@@ -27,15 +27,23 @@ BRACKET_KEY = "hyperband_bracket"
 def bracket_weights(n_brackets: int, reduction_factor: int) -> list[int]:
     """The share of new trials each bracket receives: ``eta**s`` for a bracket with ``s`` rungs.
 
-    A trial of bracket ``b`` (``s = s_max - b`` rungs) survives all of them with probability
-    about ``eta**-s`` and costs about ``(s + 1) * R / eta**s`` steps on average, so these weights
-    give bracket ``b`` a share of the total resource proportional to ``s + 1``, its number of
-    successive-halving rounds. Algorithm 1 of Li et al. (2018) spends the same resource on every
-    bracket (weights ``ceil((s_max + 1) * eta**s / (s + 1))``), which on the learning-curve
-    benchmark (``hypersweep bench prune``) left Hyperband no better than no pruning with 100
-    seeds: a quarter of the resource went to plain random search. We tilt the resource toward
-    the aggressive brackets, as Ray Tune's asynchronous Hyperband does (weights ``e**s``), and
-    keep every bracket, the no-stop one included, as a hedge.
+    If every rung kept exactly ``1/eta`` of its trials, a trial of bracket ``b``
+    (``s = s_max - b`` rungs) would survive all of them with probability ``eta**-s`` and cost
+    about ``(s + 1) * R / eta**s`` steps on average, so these weights would give bracket ``b``
+    a share of the total resource proportional to ``s + 1``, its number of successive-halving
+    rounds. Asynchronous promotion keeps more than ``1/eta`` (the first arrivals at a rung go
+    on, and so does a trial tied with the cutoff), so the aggressive brackets take more than
+    that share: on the learning-curve benchmark (``hypersweep bench prune``, LC1 and LC2,
+    ``R = 40``) bracket 0 completed 13-14% of its trials rather than 1/27 and spent 52% of the
+    epochs rather than 40%, the no-stop bracket 8% rather than 10%.
+
+    Algorithm 1 of Li et al. (2018) spends the same resource on every bracket (weights
+    ``ceil((s_max + 1) * eta**s / (s + 1))``). We tilt the resource toward the aggressive
+    brackets, as Ray Tune's asynchronous Hyperband does (weights ``e**s``), so that the hedge
+    costs less when early values do rank configurations, and keep every bracket, the no-stop
+    one included. With rungs pooled across brackets both rules beat no pruning on LC1 and LC2
+    (100 seeds, 30 trainings: Vargha-Delaney A 0.67 and 0.67 with these weights, 0.68 and
+    0.62 with Algorithm 1's), so the benchmark does not decide between them.
 
     Example:
         >>> bracket_weights(4, 3)
@@ -79,11 +87,14 @@ class HyperbandPruner(BasePruner):
     .. math:: m_k = r \\, \\eta^{b + k} < R,
 
     so bracket 0 is the most aggressive and bracket ``s_max`` has no rung: it never stops a
-    trial early, a hedge for problems where early values do not predict final ones. Each trial
-    belongs to one bracket, drawn deterministically from the study name and the trial number
-    (:func:`assign_bracket`) with weights ``eta**s`` for a bracket with ``s`` rungs
-    (:func:`bracket_weights`): bracket ``b`` receives a share of the resource proportional to
-    its number of halving rounds, ``s + 1``, where Algorithm 1 gives every bracket the same.
+    finite trial before ``R`` (a NaN or infinite value still stops it), a hedge for problems
+    where early values do not predict final ones; its trials still count in the rungs of the
+    other brackets. Each trial belongs to one bracket, drawn deterministically from the study
+    name and the trial number (:func:`assign_bracket`) with weights ``eta**s`` for a bracket
+    with ``s`` rungs (:func:`bracket_weights`): bracket ``b`` is planned a share of the
+    resource proportional to its number of halving rounds, ``s + 1``, where Algorithm 1 gives
+    every bracket the same (asynchronous promotion tilts the realized shares further toward
+    bracket 0; see :func:`bracket_weights`).
 
     A trial is judged at a rung of its own bracket only, but against every trial that reached
     that milestone, whatever its bracket: the threshold "top ``1/eta``" is then estimated from
