@@ -408,8 +408,8 @@ def _third_budget_markdown(
         "",
         " ".join(
             [
-                f"Every pruner again, with a third of the epochs ({budget_trainings}/{THIRD}",
-                "full trainings) and the same seeds, against no pruning with the whole budget.",
+                f"Every pruner again, with a third of the epochs of {budget_trainings} full",
+                "trainings and the same seeds, against no pruning with the whole budget.",
                 "p: one-sided Mann-Whitney U of 'the regret at a third is higher',",
                 "Holm-corrected across the rows of this table; A is the chance that a seed at a",
                 "third ends lower than a seed of no pruning with the whole budget. Matches: p",
@@ -422,6 +422,7 @@ def _third_budget_markdown(
         "mean (median) | A | p | matches no pruning at full budget |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    # Each (task, pruner) at a third against no pruning at the full budget on that task.
     rows = []
     tests = []
     for task in dict.fromkeys(s.task for s in third):
@@ -432,6 +433,8 @@ def _third_budget_markdown(
             regrets = np.array([s.regret for s in third if s.task == task and s.pruner == label])
             rows.append((task, label, regrets, reference))
             tests.append(mann_whitney_worse(regrets, reference))
+
+    # Holm across the table; a match needs no evidence of a loss and a mean no higher.
     adjusted = holm([p for p, _ in tests])
     for (task, label, regrets, reference), (_, effect), p in zip(
         rows, tests, adjusted, strict=True
