@@ -55,3 +55,15 @@ def finish_race(url: str, trial_id: int, worker: int) -> bool:
         return storage.set_trial_state_values(trial_id, TrialState.COMPLETE, float(worker))
     finally:
         storage.close()
+
+
+def finish_then_die(url: str, study_id: int, n_trials: int) -> None:
+    """Finish ``n_trials`` trials as a worker does, then die by SIGKILL at once."""
+    import os
+    import signal
+
+    storage = SQLStorage(url)
+    for number in range(n_trials):
+        trial = storage.create_new_trial(study_id)
+        storage.finish_own_trial(trial.trial_id, TrialState.COMPLETE, float(number))
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -163,6 +163,22 @@ class BaseStorage(abc.ABC):
             was claimed or finished by another worker meanwhile.
         """
 
+    def finish_own_trial(self, trial_id: int, state: TrialState, value: float | None) -> bool:
+        """Finish a RUNNING trial that this storage object runs; the worker's own last write.
+
+        The same as :meth:`set_trial_state_values`, except that a storage may return ``True``
+        before the database confirms the write, when no other worker can have finished the
+        trial by then (:class:`~hypersweep.storages.SQLStorage` does so on PostgreSQL, so the
+        server writes the result while the worker goes on to its next trial). Only an explicit
+        finish of the same trial from elsewhere could still come first; then the stored record
+        stands, a warning says so, and this storage serves the stored record from its next
+        read on. This default waits for the answer.
+
+        Returns:
+            ``False`` if the trial is known to have been finished already.
+        """
+        return self.set_trial_state_values(trial_id, state, value)
+
     @abc.abstractmethod
     def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
         """Record the intermediate value of a RUNNING trial at ``step`` (overwrites)."""

@@ -124,7 +124,7 @@ def finish(
             storage.set_trial_system_attr(trial_id, TRACEBACK_KEY, traceback_text)
 
     study.sampler.after_trial(study, record, state, value)
-    if not storage.set_trial_state_values(trial_id, state, value):
+    if not storage.finish_own_trial(trial_id, state, value):
         final = storage.get_trial(trial_id)
         _logger.warning(
             "Trial %d was already %s when its worker tried to finish it as %s (%s); the result "

@@ -211,8 +211,11 @@ class SQLStorage(BaseStorage):
     at once. A trial is created in one transaction and finished in one more, which also writes
     its parameters and attributes: other changes of a running trial are kept in this process and
     written within :data:`FLUSH_DELAY` seconds, so other workers see the parameters of running
-    trials. Finished trials never change, so they are read from the database once per storage
-    object and served from memory afterwards.
+    trials. On PostgreSQL the worker's own finish (:meth:`finish_own_trial`, what the optimize
+    loop and ``tell`` call) is sent without waiting for the server's answer when no other worker
+    can have failed the trial as stale, so the server writes it while the worker goes on.
+    Finished trials never change, so they are read from the database once per storage object
+    and served from memory afterwards.
 
     A RUNNING trial is seen by the storage object running it as that object wrote it: if
     another worker changes or finishes the trial meanwhile (for example, fails it as stale), the
@@ -544,17 +547,9 @@ class SQLStorage(BaseStorage):
             "heartbeat": beat,
         }
 
+        # The study's counter row serializes trial creation per study: numbers are unique and
+        # trial ids grow with numbers in the order of commits.
         def body(cursor: Cursor) -> tuple[int, int]:
-            # The study's counter row serializes trial creation per study: numbers are unique
-            # and trial ids grow with numbers in the order of commits.
-            if cursor.postgres:
-                sql, children = _raw.pg_statement(
-                    _raw.PG_CREATE_TRIAL, params, user_attrs, system_attrs, values
-                )
-                created = cursor.execute_postgres(sql, row | children).row()
-                if created is None:
-                    raise _no_study(study_id)
-                return int(created[1]), int(created[0])
             number = cursor.execute(_raw.NEXT_NUMBER, {"study_id": study_id}).one()
             if number is None:
                 raise _no_study(study_id)
@@ -568,7 +563,17 @@ class SQLStorage(BaseStorage):
             _raw.write_children(cursor, trial_id, params, user_attrs, system_attrs, values)
             return number, trial_id
 
-        number, trial_id = self._raw.run(body, write=True, single=self._postgres)
+        if self._postgres:
+            # Overlaps the finish of this worker's previous trial, which it cannot observe.
+            sql, children = _raw.pg_statement(
+                _raw.PG_CREATE_TRIAL, params, user_attrs, system_attrs, values
+            )
+            created = self._raw.run_wire(sql, row | children, overlap=True)
+            if not created:
+                raise _no_study(study_id)
+            trial_id, number = (int(column) for column in created[0])
+        else:
+            number, trial_id = self._raw.run(body, write=True)
         if state == TrialState.WAITING:
             with self._lock:
                 self._no_waiting_since.pop(study_id, None)
@@ -746,35 +751,43 @@ class SQLStorage(BaseStorage):
                 return True
             self.get_trial(trial_id)
             return False
-        return self._finish(trial_id, state, value)
+        return self._finish(trial_id, state, value, wait=True)
 
-    def _finish(self, trial_id: int, state: TrialState, value: float | None) -> bool:
+    def finish_own_trial(self, trial_id: int, state: TrialState, value: float | None) -> bool:
+        """Finish a trial this storage object runs; on PostgreSQL, without waiting if safe.
+
+        The finish is sent and not waited for when no other worker can have failed the trial
+        as stale (:meth:`_unchallenged`): the server writes it while this worker creates and
+        samples its next trial. It is as durable as a finish waited for (a worker killed just
+        after sending does not unsend it, and the server completes a statement it received);
+        its answer is read before this storage's next read that could observe it.
+        """
+        check_value_for_state(state, value)
+        if not TrialState(state).is_finished():
+            return self.set_trial_state_values(trial_id, state, value)
+        return self._finish(trial_id, TrialState(state), value, wait=False)
+
+    def _finish(
+        self, trial_id: int, state: TrialState, value: float | None, *, wait: bool
+    ) -> bool:
         now = datetime.datetime.now()
         encoded_value, kind = m.encode_float(value)
         with self._lock:
             live = self._live.get(trial_id)
             if live is None and trial_id in self._finished:
                 return False
+        arguments = {
+            "trial_id": trial_id,
+            "state": int(state),
+            "value": encoded_value,
+            "value_kind": kind,
+            "datetime_complete": now,
+        }
 
         def body(cursor: Cursor, pending: _Pending | None) -> bool:
             # Compare-and-set: only an unfinished trial is finished, by exactly one worker.
-            arguments = {
-                "trial_id": trial_id,
-                "state": int(state),
-                "value": encoded_value,
-                "value_kind": kind,
-                "datetime_complete": cursor.timestamp(now),
-            }
-            if cursor.postgres:
-                sql, children = _raw.pg_statement(
-                    _raw.PG_FINISH_TRIAL, *(pending.columns() if pending else ({}, {}, {}, {}))
-                )
-                if cursor.execute_postgres(sql, arguments | children).one() == 1:
-                    return True
-                if live is None:
-                    _require_trial(cursor, trial_id)
-                return False
-            if cursor.execute(_raw.FINISH_TRIAL, arguments).rowcount != 1:
+            stamped = arguments | {"datetime_complete": cursor.timestamp(now)}
+            if cursor.execute(_raw.FINISH_TRIAL, stamped).rowcount != 1:
                 if live is None:
                     _require_trial(cursor, trial_id)
                 return False
@@ -795,15 +808,90 @@ class SQLStorage(BaseStorage):
         with live.io_lock:
             with self._lock:
                 pending = live.take_pending()
-            done = self._raw.run(
-                lambda cursor: body(cursor, pending), write=True, single=self._postgres
-            )
+            record = live.freeze().replace(state=state, value=value, datetime_complete=now)
+            if not self._postgres:
+                done = self._raw.run(lambda cursor: body(cursor, pending), write=True)
+            elif not wait and self._unchallenged(live):
+                self._send_finish(live.study_id, record, arguments, pending)
+                return True
+            else:
+                sql, children = _raw.pg_statement(_raw.PG_FINISH_TRIAL, *pending.columns())
+                done = int(self._raw.run_wire(sql, arguments | children)[0][0]) == 1
             with self._lock:
                 self._live.pop(trial_id, None)
                 if done:
-                    record = live.freeze().replace(state=state, value=value, datetime_complete=now)
                     self._remember(live.study_id, record)
         return done
+
+    def _unchallenged(self, live: _Live) -> bool:
+        """Whether no other worker can have finished ``live`` yet (so its finish must succeed).
+
+        Other workers finish a trial only when they find it stale: it has had no heartbeat for
+        a grace period. A trial that beat less than half a grace period ago (or that records no
+        heartbeats, and so is never stale) cannot have been. Only a second ``tell`` of the same
+        trial from elsewhere, a misuse, could still beat this worker to it.
+        """
+        if self.heartbeat_interval is None or self.grace_period is None:
+            return True
+        return time.monotonic() - live.last_beat < self.grace_period / 2
+
+    def _send_finish(
+        self,
+        study_id: int,
+        record: FrozenTrial,
+        arguments: dict[str, Any],
+        pending: _Pending,
+    ) -> None:
+        """Finish a live trial on PostgreSQL without waiting for the server's answer.
+
+        The finished record is kept at once, as if the answer were in; :meth:`_settle_finish`
+        reads the answer later (see :meth:`_raw.Connections.send`).
+        """
+        sql, children = _raw.pg_statement(_raw.PG_FINISH_TRIAL, *pending.columns())
+        with self._lock:
+            self._live.pop(record.trial_id, None)
+            self._remember(study_id, record)
+        try:
+            self._raw.send(
+                sql,
+                arguments | children,
+                lambda rows: self._settle_finish(study_id, record, rows),
+            )
+        except BaseException:
+            # Whether the server has it is unknown: read the trial from the database again.
+            with self._lock:
+                self._forget(study_id, record.trial_id)
+            raise
+
+    def _settle_finish(
+        self, study_id: int, record: FrozenTrial, rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        """Act on the answer to a finish sent without waiting: the count of trials it finished.
+
+        A count of 0 means the trial was finished already: by this very statement, when its
+        answer was lost with a connection and it was run again (the stored completion time is
+        then this one), or by another worker. In that last case the stored record stands, as
+        when a waiting finish returns ``False``, and replaces the one kept here.
+        """
+        if rows and int(rows[0][0]) == 1:
+            return
+        stored = self._load([record.trial_id], overlap=True).get(record.trial_id)
+        if stored is not None and (
+            stored[1].state == record.state
+            and stored[1].datetime_complete == record.datetime_complete
+        ):
+            return
+        with self._lock:
+            self._forget(study_id, record.trial_id)
+            if stored is not None:
+                self._remember(study_id, stored[1])
+        _logger.warning(
+            "Trial %d was already %s when its worker's result, %s, reached the database; the "
+            "stored result is kept.",
+            record.number,
+            "deleted" if stored is None else stored[1].state.name,
+            record.state.name,
+        )
 
     # --- Trials: reading ---------------------------------------------------------------------
 
@@ -838,16 +926,18 @@ class SQLStorage(BaseStorage):
             arguments = {"study_id": study_id, "from_number": scan_from}
             return cursor.execute(_raw.LIST_TRIALS, arguments).all()
 
+        # Trials this process finished are answered from its cache, so these reads need not
+        # wait for finishes in flight.
         rows = [
             (int(i), int(n), int(s))
-            for i, n, s in self._raw.run(listing, write=False, single=True)
+            for i, n, s in self._raw.run(listing, write=False, single=True, overlap=True)
         ]
         if not rows and not prefix:
             self._study(study_id)  # raises StudyNotFoundError for an unknown id
         wanted = [row[0] for row in rows if row[0] not in known]
         loaded: dict[int, tuple[int, FrozenTrial]] = {}
         if wanted:
-            loaded = self._load(wanted, study_id=study_id, from_number=scan_from)
+            loaded = self._load(wanted, study_id=study_id, from_number=scan_from, overlap=True)
 
         with self._lock:
             tail: list[FrozenTrial] = []
@@ -1047,7 +1137,7 @@ class SQLStorage(BaseStorage):
                 {"heartbeat": stamp},
             )
 
-        self._raw.run(body, write=True, single=True)
+        self._raw.run(body, write=True, single=True, overlap=True)
         now = time.monotonic()
         with self._lock:
             for trial_id in trial_ids:
@@ -1141,10 +1231,6 @@ class SQLStorage(BaseStorage):
                 return
 
             def body(cursor: Cursor) -> bool:
-                if cursor.postgres:
-                    sql, children = _raw.pg_statement(_raw.PG_WRITE_RUNNING, *pending.columns())
-                    arguments = {"trial_id": live.trial_id} | children
-                    return bool(cursor.execute_postgres(sql, arguments).one())
                 if cursor.execute(_raw.LOCK_RUNNING, {"trial_id": live.trial_id}).rowcount != 1:
                     return False
                 _raw.write_children(
@@ -1157,7 +1243,14 @@ class SQLStorage(BaseStorage):
                 )
                 return True
 
-            written = self._raw.run(body, write=True, single=self._postgres)
+            # Writes of a running trial cannot observe the finishes in flight.
+            if self._postgres:
+                sql, children = _raw.pg_statement(_raw.PG_WRITE_RUNNING, *pending.columns())
+                arguments = {"trial_id": live.trial_id} | children
+                rows = self._raw.run_wire(sql, arguments, overlap=True)
+                written = int(rows[0][0]) == 1
+            else:
+                written = self._raw.run(body, write=True, overlap=True)
             with self._lock:
                 if written:
                     live.clear_pending(pending)
@@ -1177,10 +1270,22 @@ class SQLStorage(BaseStorage):
         self._finished[record.trial_id] = (study_id, record)
         self._caches.setdefault(study_id, _StudyCache()).finished_ids.add(record.trial_id)
 
+    def _forget(self, study_id: int, trial_id: int) -> None:
+        """Drop a kept record that turned out wrong (call with the lock held)."""
+        found = self._finished.pop(trial_id, None)
+        cache = self._caches.get(study_id)
+        if cache is None:
+            return
+        cache.finished_ids.discard(trial_id)
+        if found is not None and found[1].number < len(cache.prefix):
+            del cache.prefix[found[1].number :]
+
     def _read(self, body: Callable[[sa.Connection], _T]) -> _T:
+        self._raw.settle()
         return _engine.run_transaction(self._engine, body)
 
     def _write(self, body: Callable[[sa.Connection], _T]) -> _T:
+        self._raw.settle()
         return _engine.run_transaction(self._writer, body)
 
     def _study(self, study_id: int) -> tuple[str, StudyDirection]:
@@ -1271,7 +1376,12 @@ class SQLStorage(BaseStorage):
         return distribution
 
     def _load(
-        self, trial_ids: Sequence[int], *, study_id: int | None = None, from_number: int = 0
+        self,
+        trial_ids: Sequence[int],
+        *,
+        study_id: int | None = None,
+        from_number: int = 0,
+        overlap: bool = False,
     ) -> dict[int, tuple[int, FrozenTrial]]:
         """Read whole trial records (see :meth:`_load_with`), outside any transaction."""
         if not trial_ids:
@@ -1280,7 +1390,7 @@ class SQLStorage(BaseStorage):
         def body(cursor: Cursor) -> dict[int, tuple[int, FrozenTrial]]:
             return self._load_with(cursor, trial_ids, study_id=study_id, from_number=from_number)
 
-        return self._raw.run(body, write=False, single=True)
+        return self._raw.run(body, write=False, single=True, overlap=overlap)
 
     def _load_with(
         self,
