@@ -75,6 +75,12 @@ _RUNNING = int(TrialState.RUNNING)
 _WAITING = int(TrialState.WAITING)
 _FAIL = int(TrialState.FAIL)
 _COMPLETE = int(TrialState.COMPLETE)
+_RUNNING_AND_FINAL = (
+    TrialState.RUNNING,
+    TrialState.COMPLETE,
+    TrialState.PRUNED,
+    TrialState.FAIL,
+)
 
 
 @dataclasses.dataclass(eq=False)
@@ -974,7 +980,10 @@ class SQLStorage(BaseStorage):
         def body(cursor: Cursor) -> int:
             return int(cursor.execute(sql, {"study_id": study_id}).one())
 
-        count = self._raw.run(body, write=False, single=True)
+        # A finish in flight moves a trial from RUNNING to a final state: a count of all of
+        # them (the optimize loop's study-wide budget) is the same before and after it.
+        overlap = states is None or all(state in states for state in _RUNNING_AND_FINAL)
+        count = self._raw.run(body, write=False, single=True, overlap=overlap)
         if count == 0:
             self._study(study_id)  # raises StudyNotFoundError for an unknown id
         return count
