@@ -200,3 +200,50 @@ def test_prune_command_pairs_every_pruner_with_optuna_by_default(
     )  # fmt: skip
     assert alone.exit_code == 0, alone.output
     assert "| LC1 | hs-sha |" in alone.output and "One third" not in alone.output
+
+
+def test_a_sampler_picks_the_configurations_of_every_pruner(cache: Path, tmp_path: Path) -> None:
+    report = bench.run_pruning(
+        ["hs-sha"], tasks=["LC1"], seeds=2, budget_trainings=4, directory=cache,
+        third_budget=False, sampler="tpe",
+    )  # fmt: skip
+    table = bench.load_curves("LC1", cache)
+    assert {s.sampler for s in report.studies} == {"tpe"}
+    for study in report.studies:
+        # Every trial trains a row of the table, so the regret is one of its final errors.
+        assert study.regret + table.optimum in table.errors[:, -1]
+        assert study.epochs[-1] == 4 * table.n_epochs
+    assert report.markdown.startswith("# Pruner benchmark\n\nSampler: tpe (TPE:")
+
+    again = bench.run_pruning(
+        ["hs-sha"], tasks=["LC1"], seeds=2, budget_trainings=4, directory=cache,
+        third_budget=False, sampler="tpe",
+    )  # fmt: skip
+    assert [s.best_regret for s in again.studies] == [s.best_regret for s in report.studies]
+
+
+def test_unknown_sampler_and_mixed_reports_are_refused(cache: Path) -> None:
+    with pytest.raises(ValueError, match="sampler must be one of random, tpe, auto, got 'cma'"):
+        bench.run_pruning(["hs-sha"], tasks=["LC1"], seeds=1, directory=cache, sampler="cma")
+    study = _pruning.PruningStudy(
+        task="LC1", pruner="none", seed=0, regret=0.1, epochs=[4], best_regret=[0.1],
+        n_trials=1, n_pruned=0, pruned_better_rate=math.nan,
+    )  # fmt: skip
+    other = _pruning.PruningStudy(**{**study.__dict__, "sampler": "tpe"})
+    with pytest.raises(ValueError, match="must share one sampler, got random, tpe"):
+        _pruning.pruning_markdown([study, other], 1)
+
+
+def test_prune_command_takes_the_sampler(cache: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hypersweep.bench._cli import bench as bench_command
+
+    args = ["prune", "--tasks", "LC1", "--seeds", "1", "--budget", "2", "--pruners", "hs-sha"]
+    paths = ["--cache-dir", str(cache), "--out", str(tmp_path)]
+    result = CliRunner().invoke(bench_command, [*args, "--sampler", "tpe", "--no-third", *paths])
+    assert result.exit_code == 0, result.output
+    assert "Sampler: tpe" in result.output
+
+    wrong = CliRunner().invoke(bench_command, [*args, "--sampler", "cma", *paths])
+    assert wrong.exit_code == 2 and "'cma' is not one of 'random', 'tpe', 'auto'" in wrong.output

@@ -28,6 +28,8 @@ from hypersweep.bench._optimizers import OPTIMIZERS
 from hypersweep.bench._optimizers import split_names
 from hypersweep.bench._problem import _REGISTRY
 from hypersweep.bench._pruning import PRUNERS
+from hypersweep.bench._pruning import RANDOM
+from hypersweep.bench._pruning import SAMPLERS
 from hypersweep.bench._pruning import run_pruning
 from hypersweep.bench._report import report
 
@@ -204,6 +206,14 @@ def make_curves_command(tasks: str, n_configs: int, n_epochs: int, cache_dir: st
     help="Also run each pruner with a third of the budget and test whether it matches no "
     "pruning with the whole budget.",
 )
+@click.option(
+    "--sampler",
+    type=click.Choice(list(SAMPLERS)),
+    default=RANDOM,
+    show_default=True,
+    help="Who picks the configurations: one random order of the rows for every pruner, or each "
+    "pruner's library's TPE (auto: hypersweep's AutoSampler beside Optuna's TPE).",
+)
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--out", type=click.Path(file_okay=False), default=_DEFAULT_OUT, show_default=True)
 def prune_command(
@@ -212,6 +222,7 @@ def prune_command(
     seeds: int,
     budget: int,
     third: bool,
+    sampler: str,
     cache_dir: str | None,
     out: str,
 ) -> None:
@@ -225,6 +236,7 @@ def prune_command(
             directory=Path(cache_dir) if cache_dir else None,
             out=out,
             third_budget=third,
+            sampler=sampler,
         )
     except (ValueError, ImportError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from error

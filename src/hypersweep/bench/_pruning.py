@@ -27,6 +27,16 @@ it. The runs are deterministic, and no pruner knows the budget, so a study at ``
 the first ``B/3`` epochs of the study at ``B``; unlike "epochs to match", which compares each
 seed with the same seed without pruning and takes the median, this compares the distributions
 over seeds.
+
+Samplers (``sampler``, see :data:`SAMPLERS`): with ``random`` (the default) no sampler picks the
+configurations; every study walks the same random order of the rows, as described above. With
+``tpe`` or ``auto`` the study's sampler suggests each trial's configuration in the task's search
+space and the trial trains the nearest tabulated row (the lookup rule of
+:mod:`hypersweep.bench._curves`), so the sampler learns from every trial it is told about,
+pruned ones included. Each library's pruner runs with its own library's sampler (``none`` and
+the ``hs-`` pruners with hypersweep's, the ``optuna-`` pruners with Optuna's, at its default
+settings), so "versus Optuna" compares the two libraries whole, sampler and pruner together.
+Optuna has no AutoSampler: with ``auto`` its pruners run with its ``TPESampler``.
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from hypersweep.bench._curves import CURVE_TASKS
 from hypersweep.bench._curves import load_curves
 from hypersweep.bench._driver import quiet_libraries
 from hypersweep.bench._optimizers import COMPLETE
@@ -61,17 +72,87 @@ from hypersweep.bench._stats import verdict
 
 NO_PRUNING = "none"
 
+#: The default sampler choice: no sampler, every study walks one random order of the rows.
+RANDOM = "random"
+
 #: The reduced budget of the one-third-budget comparison: the full budget divided by this.
 THIRD = 3
 
 
 @dataclasses.dataclass(frozen=True)
-class PrunerSpec:
-    """A named pruner: how to build a study with it, and why it is unavailable if it is."""
+class SamplerChoice:
+    """A sampler of the pruner benchmark, one per library, so each pruner gets its own library's.
+
+    Attributes:
+        name: The name used on the command line.
+        description: How the configurations are chosen, for the report's header.
+        hypersweep: ``hypersweep(seed)`` builds the sampler of ``none`` and the ``hs-`` pruners.
+        optuna: ``optuna(seed)`` builds the sampler of the ``optuna-`` pruners.
+    """
 
     name: str
     description: str
-    build: Callable[[int, Mapping[str, Any]], OptimizerAdapter]
+    hypersweep: Callable[[int], Any]
+    optuna: Callable[[int], Any]
+
+
+def _hypersweep_sampler(class_name: str) -> Callable[[int], Any]:
+    def build(seed: int) -> Any:
+        from hypersweep import samplers
+
+        return getattr(samplers, class_name)(seed=seed)
+
+    return build
+
+
+def _optuna_sampler(class_name: str) -> Callable[[int], Any]:
+    def build(seed: int) -> Any:
+        return getattr(import_optional("optuna").samplers, class_name)(seed=seed)
+
+    return build
+
+
+SAMPLERS: dict[str, SamplerChoice] = {
+    choice.name: choice
+    for choice in [
+        SamplerChoice(
+            RANDOM,
+            "no sampler: configurations in the same random order of the table's rows for every "
+            "pruner",
+            _hypersweep_sampler("RandomSampler"),
+            _optuna_sampler("RandomSampler"),
+        ),
+        SamplerChoice(
+            "tpe",
+            "TPE: hypersweep's TPESampler(seed) for none and the hs- pruners, Optuna's "
+            "TPESampler(seed) with its default settings for the optuna- pruners",
+            _hypersweep_sampler("TPESampler"),
+            _optuna_sampler("TPESampler"),
+        ),
+        SamplerChoice(
+            "auto",
+            "hypersweep's AutoSampler(seed) for none and the hs- pruners; Optuna has no "
+            "AutoSampler, so the optuna- pruners get Optuna's TPESampler(seed) with its "
+            "default settings",
+            _hypersweep_sampler("AutoSampler"),
+            _optuna_sampler("TPESampler"),
+        ),
+    ]
+}
+"""The samplers of the pruner benchmark by name (see the module docstring)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PrunerSpec:
+    """A named pruner: how to build a study with it, and why it is unavailable if it is.
+
+    ``build(seed, options, sampler)`` makes the study, with the pruner's library's sampler of
+    the :class:`SamplerChoice` ``sampler``.
+    """
+
+    name: str
+    description: str
+    build: Callable[[int, Mapping[str, Any], SamplerChoice], OptimizerAdapter]
     missing: Callable[[], str | None]
 
 
@@ -83,12 +164,11 @@ def _hypersweep(class_name: str | None) -> PrunerSpec:
             return f"hypersweep.pruners has no {class_name} in this version"
         return None
 
-    def build(seed: int, options: Mapping[str, Any]) -> OptimizerAdapter:
+    def build(seed: int, options: Mapping[str, Any], sampler: SamplerChoice) -> OptimizerAdapter:
         from hypersweep import pruners
-        from hypersweep import samplers
 
         pruner = getattr(pruners, class_name or "NopPruner")(**options)
-        return HypersweepAdapter(samplers.RandomSampler(seed=seed), pruner, f"seed-{seed}")
+        return HypersweepAdapter(sampler.hypersweep(seed), pruner, f"seed-{seed}")
 
     name = {
         None: NO_PRUNING,
@@ -107,10 +187,10 @@ def _optuna(class_name: str) -> PrunerSpec:
             return str(error)
         return None
 
-    def build(seed: int, options: Mapping[str, Any]) -> OptimizerAdapter:
+    def build(seed: int, options: Mapping[str, Any], sampler: SamplerChoice) -> OptimizerAdapter:
         optuna = import_optional("optuna")
         pruner = getattr(optuna.pruners, class_name)(**options)
-        return OptunaAdapter(optuna.samplers.RandomSampler(seed=seed), pruner, f"seed-{seed}")
+        return OptunaAdapter(sampler.optuna(seed), pruner, f"seed-{seed}")
 
     name = {
         "MedianPruner": "optuna-median",
@@ -149,6 +229,16 @@ def _check_pruner(label: str) -> tuple[str, dict[str, Any]]:
     return name, options
 
 
+def _check_sampler(sampler: str) -> SamplerChoice:
+    choice = SAMPLERS.get(sampler)
+    if choice is None:
+        raise ValueError(
+            f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}; pass "
+            f"sampler={RANDOM!r} for the order of the rows without a sampler"
+        )
+    return choice
+
+
 @dataclasses.dataclass
 class PruningStudy:
     """One pruner study on one table with one seed.
@@ -165,6 +255,7 @@ class PruningStudy:
             configuration's (NaN if none was pruned).
         budget_divisor: The study's budget is the full budget divided by this (rounded down
             to whole epochs): 1 for the full budget, :data:`THIRD` for the one-third runs.
+        sampler: The :data:`SAMPLERS` choice that picked the configurations.
     """
 
     task: str
@@ -177,6 +268,7 @@ class PruningStudy:
     n_pruned: int
     pruned_better_rate: float
     budget_divisor: int = 1
+    sampler: str = RANDOM
 
     def epochs_to_reach(self, target: float) -> float:
         """Epochs spent when the returned configuration's regret first reached ``target``."""
@@ -194,6 +286,7 @@ def run_pruning_study(
     directory: Path | None = None,
     *,
     budget_divisor: int = 1,
+    sampler: str = RANDOM,
 ) -> PruningStudy:
     """Run one pruner study (see the module docstring).
 
@@ -204,14 +297,20 @@ def run_pruning_study(
         budget_trainings: The full budget, in full trainings.
         directory: Where the tables are cached (default: the user cache directory).
         budget_divisor: Spend ``budget_trainings * n_epochs // budget_divisor`` epochs.
+        sampler: Who picks the configurations, one of :data:`SAMPLERS`.
+
+    Raises:
+        ValueError: If the pruner or the sampler is unknown, or the pruner is unavailable.
     """
     name, options = _check_pruner(label)
+    choice = _check_sampler(sampler)
     table = load_curves(task, directory)
+    space = CURVE_TASKS[task]
     n_rows, n_epochs = table.errors.shape
     final = table.errors[:, -1]
     budget = budget_trainings * n_epochs // budget_divisor
     rng = np.random.default_rng([seed, 104729])
-    adapter = PRUNERS[name].build(seed, options)
+    adapter = PRUNERS[name].build(seed, options, choice)
 
     used = 0
     order: list[int] = []
@@ -220,10 +319,16 @@ def run_pruning_study(
     epochs_after: list[int] = []
     regret_after: list[float] = []
     while used < budget:
-        if not order:
-            order = rng.permutation(n_rows).tolist()
-        row = order.pop(0)
-        trial = adapter.ask(None)
+        # The configuration: the next row of the random order, or the row nearest to the
+        # sampler's suggestion.
+        if sampler == RANDOM:
+            if not order:
+                order = rng.permutation(n_rows).tolist()
+            row = order.pop(0)
+            trial = adapter.ask(None)
+        else:
+            trial = adapter.ask(space)
+            row = table.nearest(space.suggest(trial))
         state = COMPLETE
         for epoch in range(n_epochs):
             if used >= budget:
@@ -260,6 +365,7 @@ def run_pruning_study(
         n_pruned=len(pruned_rows),
         pruned_better_rate=rate,
         budget_divisor=budget_divisor,
+        sampler=sampler,
     )
 
 
@@ -280,6 +386,7 @@ def run_pruning(
     directory: Path | None = None,
     out: str | os.PathLike[str] | None = None,
     third_budget: bool = True,
+    sampler: str = RANDOM,
 ) -> PruningReport:
     """Run every pruner on every table and seed, plus ``none`` as the baseline; report.
 
@@ -292,9 +399,12 @@ def run_pruning(
         out: If given, ``pruning.jsonl`` and ``pruning.md`` are written there.
         third_budget: Also run every pruner with a third of the budget and test whether it
             matches no pruning with the whole budget (see the module docstring).
+        sampler: Who picks the configurations, one of :data:`SAMPLERS`; each pruner gets its
+            own library's sampler.
 
     Raises:
-        ValueError: If a pruner is unknown or unavailable, or a count is below 1.
+        ValueError: If a pruner or the sampler is unknown, a pruner is unavailable, or a count
+            is below 1.
         FileNotFoundError: If a table was never made.
     """
     if seeds < 1 or budget_trainings < 1:
@@ -302,6 +412,7 @@ def run_pruning(
             f"seeds and budget_trainings must be >= 1, got seeds={seeds}, "
             f"budget_trainings={budget_trainings}"
         )
+    _check_sampler(sampler)
     labels = list(dict.fromkeys([NO_PRUNING, *pruners]))
     for label in labels:
         _check_pruner(label)
@@ -320,6 +431,7 @@ def run_pruning(
                                 budget_trainings,
                                 directory,
                                 budget_divisor=divisor,
+                                sampler=sampler,
                             )
                         )
     markdown = pruning_markdown(studies, budget_trainings)
@@ -341,16 +453,36 @@ def run_pruning(
 
 
 def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> str:
-    """The Markdown tables of a pruner benchmark: the full budget, then one third of it."""
+    """The Markdown tables of a pruner benchmark: the full budget, then one third of it.
+
+    Raises:
+        ValueError: If the studies do not all share one sampler.
+    """
+    samplers = sorted({s.sampler for s in studies})
+    if len(samplers) > 1:
+        raise ValueError(
+            f"the studies of one report must share one sampler, got {', '.join(samplers)}; "
+            "report the studies of each sampler apart"
+        )
+    choice = _check_sampler(samplers[0] if samplers else RANDOM)
+    if choice.name == RANDOM:
+        picked = f"Sampler: {choice.name} ({choice.description})."
+    else:
+        picked = (
+            f"Sampler: {choice.name} ({choice.description}); each suggestion trains the "
+            "nearest row of the table."
+        )
     third = [s for s in studies if s.budget_divisor == THIRD]
     studies = [s for s in studies if s.budget_divisor == 1]
     lines = [
         "# Pruner benchmark",
         "",
+        picked,
+        "",
         " ".join(
             [
-                f"Budget: {budget_trainings} full trainings of epochs per study; configurations",
-                "in the same random order for every pruner. Regret: final validation error of",
+                f"Budget: {budget_trainings} full trainings of epochs per study, the same",
+                "seeds for every pruner. Regret: final validation error of",
                 "the returned configuration minus the table's best. Epochs to match: epochs",
                 "until the returned regret is no worse than the no-pruning study's final one",
                 "(median over seeds, and its share of the budget; 'never' if the median seed",
