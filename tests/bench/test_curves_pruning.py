@@ -247,3 +247,29 @@ def test_prune_command_takes_the_sampler(cache: Path, tmp_path: Path) -> None:
 
     wrong = CliRunner().invoke(bench_command, [*args, "--sampler", "cma", *paths])
     assert wrong.exit_code == 2 and "'cma' is not one of 'random', 'tpe', 'auto'" in wrong.output
+
+
+def test_tables_record_what_made_them_and_the_report_names_them(
+    cache: Path, tmp_path: Path
+) -> None:
+    import sklearn
+
+    table = bench.load_curves("LC1", cache)
+    assert table.made_with == {"scikit-learn": sklearn.__version__, "numpy": np.__version__}
+    assert len(table.fingerprint) == 12
+    report = bench.run_pruning(
+        ["hs-sha"], tasks=["LC1"], seeds=1, budget_trainings=2, directory=cache,
+        third_budget=False,
+    )  # fmt: skip
+    assert f"Tables: LC1: 8 configurations x 4 epochs, fingerprint {table.fingerprint}" in (
+        report.markdown
+    )
+
+    # A table saved before versions were recorded still loads, and says so.
+    path = _curves.table_path("LC1", tmp_path)
+    path.parent.mkdir(parents=True)
+    np.savez(path, errors=table.errors, seconds=table.seconds,
+             params=np.array(json.dumps(table.params)))  # fmt: skip
+    old = bench.load_curves("LC1", tmp_path)
+    assert old.made_with == {} and old.fingerprint == table.fingerprint
+    assert old.describe().endswith("made with unrecorded versions")

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 import dataclasses
 import functools
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -96,12 +97,33 @@ class CurveTable:
         params: One configuration per row.
         errors: Validation error after each epoch, shape ``(n_configs, n_epochs)``.
         seconds: Training seconds per configuration, shape ``(n_configs,)``.
+        made_with: Versions of the packages that trained the table (empty for tables made
+            before they were recorded). The curves depend on them: the same seeds give other
+            curves under another scikit-learn or numpy, so figures from two machines compare
+            only when these and :attr:`fingerprint` agree.
     """
 
     task: str
     params: tuple[dict[str, Any], ...]
     errors: npt.NDArray[np.float64]
     seconds: npt.NDArray[np.float64]
+    made_with: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the configurations and their curves, to tell two tables apart."""
+        digest = hashlib.blake2b(digest_size=6)
+        digest.update(json.dumps(self.params, sort_keys=True).encode())
+        digest.update(np.ascontiguousarray(self.errors).tobytes())
+        return digest.hexdigest()
+
+    def describe(self) -> str:
+        """One line naming the table, its fingerprint and what made it."""
+        versions = ", ".join(f"{name} {version}" for name, version in self.made_with.items())
+        return (
+            f"{self.task}: {self.errors.shape[0]} configurations x {self.n_epochs} epochs, "
+            f"fingerprint {self.fingerprint}, made with {versions or 'unrecorded versions'}"
+        )
 
     @property
     def n_epochs(self) -> int:
@@ -202,6 +224,11 @@ def train_curve(task: str, params: Mapping[str, Any], n_epochs: int, seed: int) 
     return errors
 
 
+def _training_versions() -> dict[str, str]:
+    sklearn = import_optional("sklearn")
+    return {"scikit-learn": str(sklearn.__version__), "numpy": np.__version__}
+
+
 def make_curves(
     task: str,
     *,
@@ -246,7 +273,13 @@ def make_curves(
     path = table_path(task, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.stem + ".partial.npz")
-    np.savez(temporary, errors=errors, seconds=seconds, params=np.array(json.dumps(configs)))
+    np.savez(
+        temporary,
+        errors=errors,
+        seconds=seconds,
+        params=np.array(json.dumps(configs)),
+        made_with=np.array(json.dumps(_training_versions())),
+    )
     os.replace(temporary, path)
     load_curves.cache_clear()
     return path
@@ -271,6 +304,7 @@ def load_curves(task: str, directory: Path | None = None) -> CurveTable:
             params=tuple(json.loads(str(data["params"]))),
             errors=np.asarray(data["errors"], dtype=np.float64),
             seconds=np.asarray(data["seconds"], dtype=np.float64),
+            made_with=json.loads(str(data["made_with"])) if "made_with" in data else {},
         )
 
 

@@ -434,7 +434,8 @@ def run_pruning(
                                 sampler=sampler,
                             )
                         )
-    markdown = pruning_markdown(studies, budget_trainings)
+    tables = [load_curves(task, directory).describe() for task in tasks]
+    markdown = pruning_markdown(studies, budget_trainings, tables)
     if out is not None:
         out_dir = Path(out)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -452,8 +453,13 @@ def run_pruning(
     return PruningReport(studies, markdown)
 
 
-def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> str:
+def pruning_markdown(
+    studies: Sequence[PruningStudy], budget_trainings: int, tables: Sequence[str] = ()
+) -> str:
     """The Markdown tables of a pruner benchmark: the full budget, then one third of it.
+
+    ``tables`` describes the learning-curve tables used (:meth:`CurveTable.describe`), so
+    that figures from two machines are compared only on the same tables.
 
     Raises:
         ValueError: If the studies do not all share one sampler.
@@ -479,6 +485,7 @@ def pruning_markdown(studies: Sequence[PruningStudy], budget_trainings: int) -> 
         "",
         picked,
         "",
+        *([f"Tables: {'; '.join(tables)}.", ""] if tables else []),
         " ".join(
             [
                 f"Budget: {budget_trainings} full trainings of epochs per study, the same",
