@@ -86,30 +86,25 @@ class SamplerChoice:
     Attributes:
         name: The name used on the command line.
         description: How the configurations are chosen, for the report's header.
-        hypersweep: ``hypersweep(seed)`` builds the sampler of ``none`` and the ``hs-`` pruners.
-        optuna: ``optuna(seed)`` builds the sampler of the ``optuna-`` pruners.
+        hypersweep_class: The class in :mod:`hypersweep.samplers` of ``none`` and the ``hs-``
+            pruners.
+        optuna_class: The class in ``optuna.samplers`` of the ``optuna-`` pruners.
     """
 
     name: str
     description: str
-    hypersweep: Callable[[int], Any]
-    optuna: Callable[[int], Any]
+    hypersweep_class: str
+    optuna_class: str
 
-
-def _hypersweep_sampler(class_name: str) -> Callable[[int], Any]:
-    def build(seed: int) -> Any:
+    def hypersweep(self, seed: int) -> Any:
+        """hypersweep's sampler, seeded."""
         from hypersweep import samplers
 
-        return getattr(samplers, class_name)(seed=seed)
+        return getattr(samplers, self.hypersweep_class)(seed=seed)
 
-    return build
-
-
-def _optuna_sampler(class_name: str) -> Callable[[int], Any]:
-    def build(seed: int) -> Any:
-        return getattr(import_optional("optuna").samplers, class_name)(seed=seed)
-
-    return build
+    def optuna(self, seed: int) -> Any:
+        """Optuna's sampler, seeded, with its default settings."""
+        return getattr(import_optional("optuna").samplers, self.optuna_class)(seed=seed)
 
 
 SAMPLERS: dict[str, SamplerChoice] = {
@@ -119,23 +114,23 @@ SAMPLERS: dict[str, SamplerChoice] = {
             RANDOM,
             "no sampler: configurations in the same random order of the table's rows for every "
             "pruner",
-            _hypersweep_sampler("RandomSampler"),
-            _optuna_sampler("RandomSampler"),
+            "RandomSampler",
+            "RandomSampler",
         ),
         SamplerChoice(
             "tpe",
             "TPE: hypersweep's TPESampler(seed) for none and the hs- pruners, Optuna's "
             "TPESampler(seed) with its default settings for the optuna- pruners",
-            _hypersweep_sampler("TPESampler"),
-            _optuna_sampler("TPESampler"),
+            "TPESampler",
+            "TPESampler",
         ),
         SamplerChoice(
             "auto",
             "hypersweep's AutoSampler(seed) for none and the hs- pruners; Optuna has no "
             "AutoSampler, so the optuna- pruners get Optuna's TPESampler(seed) with its "
             "default settings",
-            _hypersweep_sampler("AutoSampler"),
-            _optuna_sampler("TPESampler"),
+            "AutoSampler",
+            "TPESampler",
         ),
     ]
 }
@@ -321,7 +316,7 @@ def run_pruning_study(
     while used < budget:
         # The configuration: the next row of the random order, or the row nearest to the
         # sampler's suggestion.
-        if sampler == RANDOM:
+        if choice.name == RANDOM:
             if not order:
                 order = rng.permutation(n_rows).tolist()
             row = order.pop(0)
