@@ -175,9 +175,11 @@ def _check_finished_study(study: hypersweep.Study, n_trials: int) -> None:
     assert pruned, "some trials must be pruned"
     assert any(t.state == TrialState.COMPLETE for t in trials)
     for t in pruned:
-        # A pruned trial keeps its learning curve, from step 0 to where it stopped.
+        # A pruned trial keeps its learning curve, from step 0 to where it stopped. Under threads
+        # it may be stopped at its last report: the trials it is ranked against change between
+        # two of its reports, so a trial in the top quarter at step 18 can fall out at step 19.
         last = t.last_step
-        assert last is not None and last < N_STEPS - 1
+        assert last is not None
         assert sorted(t.intermediate_values) == list(range(last + 1))
     diverged = [t for t in trials if t.params["x"] < 0.1]
     for t in diverged:
