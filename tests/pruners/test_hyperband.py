@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+import math
 
 from pruner_helpers import add_finished
 from pruner_helpers import report_and_ask
@@ -125,3 +126,44 @@ def test_a_bracket_judges_nothing_before_its_first_rung() -> None:
     # Far behind everyone at steps 2 and 6, where bracket 0 would have stopped it.
     answers = report_and_ask(trial, {2: 9.0, 6: 9.0, 17: 9.0, 18: 9.0})
     assert answers == [False, False, False, True]
+
+
+def _crossing_study(pruner: pruners.BasePruner, seed: int) -> float:
+    """Final loss of the best completed trial on curves whose early ranking inverts the final.
+
+    A learning rate ``lr`` in ``[10**-2.5, 1]`` gives the curve
+    ``floor + (1 - floor) * exp(-3 * lr * t)`` with ``floor = 0.05 + 0.4 * lr``: a large rate
+    learns fast and ends high, so the ranking at every rung of bracket 0 is close to the
+    reverse of the final one. The study spends 600 epochs of 40-epoch trainings.
+    """
+    study = hypersweep.create_study(
+        study_name=f"crossing-{seed}",
+        sampler=hypersweep.samplers.RandomSampler(seed=seed),
+        pruner=pruner,
+    )
+    best, used = float("inf"), 0
+    while used < 600:
+        trial = study.ask()
+        lr = trial.suggest_float("lr", 10**-2.5, 1.0, log=True)
+        floor = 0.05 + 0.4 * lr
+        for epoch in range(1, 41):
+            loss = floor + (1.0 - floor) * math.exp(-3.0 * lr * epoch)
+            trial.report(loss, epoch)
+            used += 1
+            if epoch < 40 and trial.should_prune():
+                study.tell(trial, state=hypersweep.TrialState.PRUNED)
+                break
+        else:
+            study.tell(trial, loss)
+            best = min(best, loss)
+    return best
+
+
+def test_the_no_stop_bracket_hedges_when_early_values_mislead() -> None:
+    # Successive halving keeps the fast starters, which end worst; Hyperband's conservative
+    # brackets complete configurations that bracket 0 would have stopped.
+    seeds = range(4)
+    halving = [_crossing_study(pruners.SuccessiveHalvingPruner(), seed) for seed in seeds]
+    hyperband = [_crossing_study(pruners.HyperbandPruner(), seed) for seed in seeds]
+    assert sum(hyperband) < sum(halving)
+    assert sum(h < s for h, s in zip(hyperband, halving, strict=True)) >= 3
