@@ -134,14 +134,14 @@ def _crossing_study(pruner: pruners.BasePruner, seed: int) -> float:
     A learning rate ``lr`` in ``[10**-2.5, 1]`` gives the curve
     ``floor + (1 - floor) * exp(-3 * lr * t)`` with ``floor = 0.05 + 0.4 * lr``: a large rate
     learns fast and ends high, so the ranking at every rung of bracket 0 is close to the
-    reverse of the final one. The study spends 600 epochs of 40-epoch trainings.
+    reverse of the final one. The study starts 40-epoch trainings until 600 epochs are spent.
     """
     study = hypersweep.create_study(
         study_name=f"crossing-{seed}",
         sampler=hypersweep.samplers.RandomSampler(seed=seed),
         pruner=pruner,
     )
-    best, used = float("inf"), 0
+    used = 0
     while used < 600:
         trial = study.ask()
         lr = trial.suggest_float("lr", 10**-2.5, 1.0, log=True)
@@ -155,8 +155,7 @@ def _crossing_study(pruner: pruners.BasePruner, seed: int) -> float:
                 break
         else:
             study.tell(trial, loss)
-            best = min(best, loss)
-    return best
+    return study.best_value
 
 
 def test_the_no_stop_bracket_hedges_when_early_values_mislead() -> None:
