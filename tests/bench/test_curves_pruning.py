@@ -162,6 +162,15 @@ def test_unknown_pruner_lists_the_available_ones(cache: Path) -> None:
         bench.run_pruning(["nope"], tasks=["LC1"], directory=cache)
 
 
+def test_pruner_options_that_do_not_fit_fail_before_any_study_runs(cache: Path) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"options \{'bogus': 1\} do not fit SuccessiveHalvingPruner: .*'bogus'; "
+        r"see help\(hypersweep.pruners.SuccessiveHalvingPruner\)",
+    ):
+        bench.run_pruning(["hs-median", "hs-sha[bogus=1]"], tasks=["LC1"], directory=cache)
+
+
 def test_lookup_distance_counts_categories_and_missing_parameters() -> None:
     rows = (
         {"penalty": "l2", "alpha": 1e-3},

@@ -42,6 +42,7 @@ Optuna has no AutoSampler: with ``auto`` its pruners run with its ``TPESampler``
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 import dataclasses
@@ -151,6 +152,17 @@ class PrunerSpec:
     missing: Callable[[], str | None]
 
 
+def _construct_pruner(module: Any, class_name: str, options: Mapping[str, Any]) -> Any:
+    cls = getattr(module, class_name)
+    try:
+        return cls(**options)
+    except TypeError as error:
+        raise ValueError(
+            f"options {dict(options)!r} do not fit {cls.__name__}: {error}; see "
+            f"help({module.__name__}.{class_name}) for its arguments"
+        ) from error
+
+
 def _hypersweep(class_name: str | None) -> PrunerSpec:
     def missing() -> str | None:
         from hypersweep import pruners
@@ -162,7 +174,7 @@ def _hypersweep(class_name: str | None) -> PrunerSpec:
     def build(seed: int, options: Mapping[str, Any], sampler: SamplerChoice) -> OptimizerAdapter:
         from hypersweep import pruners
 
-        pruner = getattr(pruners, class_name or "NopPruner")(**options)
+        pruner = _construct_pruner(pruners, class_name or "NopPruner", options)
         return HypersweepAdapter(sampler.hypersweep(seed), pruner, f"seed-{seed}")
 
     name = {
@@ -184,7 +196,7 @@ def _optuna(class_name: str) -> PrunerSpec:
 
     def build(seed: int, options: Mapping[str, Any], sampler: SamplerChoice) -> OptimizerAdapter:
         optuna = import_optional("optuna")
-        pruner = getattr(optuna.pruners, class_name)(**options)
+        pruner = _construct_pruner(optuna.pruners, class_name, options)
         return OptunaAdapter(sampler.optuna(seed), pruner, f"seed-{seed}")
 
     name = {
@@ -221,6 +233,7 @@ def _check_pruner(label: str) -> tuple[str, dict[str, Any]]:
         raise ValueError(
             f"pruner {name!r} is not available: {reason}; available: {', '.join(available)}"
         )
+    spec.build(0, options, SAMPLERS[RANDOM])  # bad options fail here, before any study runs
     return name, options
 
 
@@ -273,6 +286,17 @@ class PruningStudy:
         return math.inf
 
 
+def configuration_order(seed: int, n_rows: int) -> Iterator[int]:
+    """The rows of a table in the order the studies of ``seed`` train them (``random`` sampler).
+
+    A random permutation of the rows drawn from ``seed``, then another when it runs out, and
+    so on: every pruner of a seed walks the same order (common random numbers).
+    """
+    rng = np.random.default_rng([seed, 104729])
+    while True:
+        yield from (int(row) for row in rng.permutation(n_rows))
+
+
 def run_pruning_study(
     task: str,
     label: str,
@@ -304,11 +328,10 @@ def run_pruning_study(
     n_rows, n_epochs = table.errors.shape
     final = table.errors[:, -1]
     budget = budget_trainings * n_epochs // budget_divisor
-    rng = np.random.default_rng([seed, 104729])
+    order = configuration_order(seed, n_rows)
     adapter = PRUNERS[name].build(seed, options, choice)
 
     used = 0
-    order: list[int] = []
     best_row: int | None = None
     pruned_rows: list[int] = []
     epochs_after: list[int] = []
@@ -317,9 +340,7 @@ def run_pruning_study(
         # The configuration: the next row of the random order, or the row nearest to the
         # sampler's suggestion.
         if choice.name == RANDOM:
-            if not order:
-                order = rng.permutation(n_rows).tolist()
-            row = order.pop(0)
+            row = next(order)
             trial = adapter.ask(None)
         else:
             trial = adapter.ask(space)
