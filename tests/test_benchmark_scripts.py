@@ -7,11 +7,14 @@ to the reference that its target is judged on.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 import subprocess
 import sys
+from typing import Any
 
+import numpy as np
 import pytest
 
 from _support import postgres_url
@@ -91,4 +94,65 @@ def test_storage_refuses_a_bad_flag(flag: str, value: str) -> None:
 
     assert completed.returncode == 2
     assert f"{flag} must be >= " in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def _load_script(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_pruning_ceiling_replays_a_schedule_within_its_budget() -> None:
+    ceiling = _load_script("pruning_ceiling")
+    # Flat curves at distinct levels: the first epoch ranks the rows exactly.
+    levels = np.array([0.5, 0.1, 0.4, 0.3, 0.2, 0.6])
+    errors = np.repeat(levels[:, None], 10, axis=1)
+
+    # Screen all six for one epoch, train the best in full: 6 + 9 epochs find the best row.
+    screen = ceiling.screen_then_train(6, 1, 1)
+    assert screen.cohort_cost(10) == 15
+    assert ceiling.replay(screen, errors, iter(range(6)), 15) == 0.1
+    # One epoch short of the cohort: only whole trainings fit, the first row alone.
+    assert ceiling.replay(screen, errors, iter(range(6)), 14) == 0.5
+    assert ceiling.replay(screen, errors, iter(range(6)), 9) == float("inf")
+
+    # Successive halving r=2, eta=2 on R=10: rungs at 2, 4, 8; 4 rows -> 2 -> 1 -> 1.
+    halving = ceiling.successive_halving(2, 2, 4, 10)
+    assert [rung.milestone for rung in halving.rungs] == [2, 4, 8]
+    assert halving.cohort_cost(10) == 4 * 2 + 2 * 2 + 1 * 4 + 1 * 2
+    assert ceiling.replay(halving, errors, iter([0, 2, 3, 4, 1, 5]), 18) == 0.2
+
+
+def test_pruning_ceiling_prints_the_ceiling_beside_hypersweeps_pruners(tmp_path: Path) -> None:
+    require("sklearn")
+    import hypersweep.bench as bench
+
+    bench.make_curves("LC1", n_configs=8, n_epochs=4, directory=tmp_path)
+
+    out = _run(
+        "pruning_ceiling.py", "--tasks", "LC1", "--seeds", "3", "--budget", "3",
+        "--cache-dir", str(tmp_path),
+    )  # fmt: skip
+
+    assert "budget 12 epochs (1/1):" in out and "budget 4 epochs (1/3):" in out
+    for label in ("hypersweep hs-sha", "hypersweep hs-hyperband", "best successive halving"):
+        assert label in out
+    assert "schedules that match no pruning with the whole budget:" in out
+
+
+def test_pruning_ceiling_says_which_table_is_missing(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "pruning_ceiling.py"), "--cache-dir", str(tmp_path)],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert completed.returncode == 2
+    assert "hypersweep bench make-curves" in completed.stderr
     assert "Traceback" not in completed.stderr
