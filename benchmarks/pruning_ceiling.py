@@ -59,6 +59,9 @@ from hypersweep.bench._pruning import run_pruning_study
 
 FloatArray = npt.NDArray[np.float64]
 
+SUCCESSIVE_HALVING = "successive halving"
+SCREEN_THEN_TRAIN = "screen then train"
+
 #: The grid of successive-halving schedules: first rung ``r``, reduction factor ``eta``, cohort.
 FIRST_RUNGS = (1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20)
 REDUCTION_FACTORS = (2, 3, 4, 5)
@@ -93,6 +96,7 @@ class Rung:
 class Schedule:
     """A synchronous schedule: cohorts of ``cohort`` configurations climb ``rungs`` in turn."""
 
+    family: str
     name: str
     cohort: int
     rungs: tuple[Rung, ...]
@@ -115,21 +119,22 @@ def successive_halving(first_rung: int, eta: int, cohort: int, max_resource: int
         rungs.append(Rung(milestone, eta=eta))
         milestone *= eta
     return Schedule(
-        f"successive halving r={first_rung}, eta={eta}, cohort {cohort}", cohort, tuple(rungs)
+        SUCCESSIVE_HALVING, f"r={first_rung}, eta={eta}, cohort {cohort}", cohort, tuple(rungs)
     )
 
 
 def screen_then_train(cohort: int, epochs: int, kept: int) -> Schedule:
     """Train ``cohort`` configurations for ``epochs``, then the best ``kept`` in full."""
     return Schedule(
-        f"screen then train: {cohort} for {epochs} epochs, best {kept} in full",
+        SCREEN_THEN_TRAIN,
+        f"{cohort} for {epochs} epochs, best {kept} in full",
         cohort,
         (Rung(epochs, count=kept),),
     )
 
 
 #: Every configuration trains in full.
-NO_PRUNING = Schedule("no pruning", 1, ())
+NO_PRUNING = Schedule("no pruning", "every configuration in full", 1, ())
 
 
 def replay(schedule: Schedule, errors: FloatArray, order: Iterator[int], budget: int) -> float:
@@ -239,11 +244,11 @@ def run_task(task: str, seeds: int, budget_trainings: int, directory: Path | Non
         # The best schedule of each family, chosen on these seeds.
         results = [(s, regrets(s, errors, optimum, budget, seeds)) for s in grid]
         results = [(s, r) for s, r in results if np.all(np.isfinite(r))]
-        for family in ("successive halving", "screen then train"):
-            members = [(s, r) for s, r in results if s.name.startswith(family)]
+        for family in (SUCCESSIVE_HALVING, SCREEN_THEN_TRAIN):
+            members = [(s, r) for s, r in results if s.family == family]
             if members:
                 best, values = min(members, key=lambda item: float(np.mean(item[1])))
-                print(_line(f"best {best.name}", values, reference, lower))
+                print(_line(f"best {family}: {best.name}", values, reference, lower))
         if not lower:
             n_matching = sum(_matches(r, reference) for _, r in results)
             print(

@@ -68,6 +68,14 @@ def test_missing_table_says_how_to_make_it(tmp_path: Path) -> None:
         bench.make_curves("LC3", directory=tmp_path)
 
 
+def test_an_unknown_task_is_named_as_unknown_not_as_unmade(cache: Path) -> None:
+    # Not "make it with hypersweep bench make-curves", which would make LC1 and LC2 only.
+    with pytest.raises(ValueError, match=r"task must be one of \['LC1', 'LC2'\], got 'LC9'"):
+        bench.load_curves("LC9", cache)
+    with pytest.raises(ValueError, match="got 'LC9'"):
+        bench.run_pruning(["hs-sha"], tasks=["LC9"], directory=cache)
+
+
 def test_pruner_benchmark_figures(cache: Path, tmp_path: Path) -> None:
     report = bench.run_pruning(
         ["hs-median", "optuna-median"], tasks=["LC1"], seeds=2, budget_trainings=3,

@@ -84,7 +84,13 @@ def cache_dir() -> Path:
 
 
 def table_path(task: str, directory: Path | None = None) -> Path:
-    """Where the table of ``task`` is cached."""
+    """Where the table of ``task`` is cached.
+
+    Raises:
+        ValueError: If the task is unknown.
+    """
+    if task not in CURVE_TASKS:
+        raise ValueError(f"task must be one of {sorted(CURVE_TASKS)}, got {task!r}")
     return (directory or cache_dir()) / "curves" / f"{task.lower()}-v{TABLE_VERSION}.npz"
 
 
@@ -251,8 +257,7 @@ def make_curves(
     Raises:
         ValueError: If the task is unknown or a count is below 1.
     """
-    if task not in CURVE_TASKS:
-        raise ValueError(f"task must be one of {sorted(CURVE_TASKS)}, got {task!r}")
+    table_path(task, directory)  # an unknown task fails before any training
     if n_configs < 1 or n_epochs < 1:
         raise ValueError(
             f"n_configs and n_epochs must be >= 1, got n_configs={n_configs}, n_epochs={n_epochs}"
@@ -290,6 +295,7 @@ def load_curves(task: str, directory: Path | None = None) -> CurveTable:
     """The cached table of ``task``.
 
     Raises:
+        ValueError: If the task is unknown.
         FileNotFoundError: If the table was never made; the message gives the command.
     """
     path = table_path(task, directory)

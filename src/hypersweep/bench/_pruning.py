@@ -233,7 +233,8 @@ def _check_pruner(label: str) -> tuple[str, dict[str, Any]]:
         raise ValueError(
             f"pruner {name!r} is not available: {reason}; available: {', '.join(available)}"
         )
-    spec.build(0, options, SAMPLERS[RANDOM])  # bad options fail here, before any study runs
+    with quiet_libraries():
+        spec.build(0, options, SAMPLERS[RANDOM])  # bad options fail here, before any study runs
     return name, options
 
 
