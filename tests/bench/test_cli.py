@@ -41,6 +41,26 @@ def test_bad_input_is_a_clean_error(tmp_path: Path) -> None:
     assert "unknown optimizer 'nope'; available:" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["make-curves", "--tasks", ""], "tasks must be among LC1, LC2, got none"),
+        (["make-curves", "--tasks", "LC9"], "tasks must be among LC1, LC2, got 'LC9'"),
+        (["prune", "--tasks", ""], "tasks must name at least one of ['LC1', 'LC2'], got none"),
+        (["prune", "--tasks", "LC9"], "task must be one of ['LC1', 'LC2'], got 'LC9'"),
+        (["prune", "--pruners", "hs-sha[bogus=1]"], "options {'bogus': 1} do not fit"),
+    ],
+)
+def test_curve_commands_name_the_bad_task_or_option(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(bench, [*args, "--cache-dir", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
 def test_public_names() -> None:
     assert sorted(hypersweep.bench.__all__) == sorted(
         name for name in hypersweep.bench.__all__ if hasattr(hypersweep.bench, name)

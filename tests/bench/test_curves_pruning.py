@@ -74,6 +74,8 @@ def test_an_unknown_task_is_named_as_unknown_not_as_unmade(cache: Path) -> None:
         bench.load_curves("LC9", cache)
     with pytest.raises(ValueError, match="got 'LC9'"):
         bench.run_pruning(["hs-sha"], tasks=["LC9"], directory=cache)
+    with pytest.raises(ValueError, match=r"tasks must name at least one of \['LC1', 'LC2'\]"):
+        bench.run_pruning(["hs-sha"], tasks=[], directory=cache)
 
 
 def test_pruner_benchmark_figures(cache: Path, tmp_path: Path) -> None:

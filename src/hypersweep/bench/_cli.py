@@ -168,6 +168,8 @@ def report_command(
 def make_curves_command(tasks: str, n_configs: int, n_epochs: int, cache_dir: str | None) -> None:
     """Train the learning-curve tables once and cache them (minutes)."""
     directory = Path(cache_dir) if cache_dir else None
+    if not split_names(tasks):
+        raise click.ClickException(f"tasks must be among {', '.join(CURVE_TASKS)}, got none")
     for task_name in split_names(tasks):
         if task_name not in CURVE_TASKS:
             raise click.ClickException(

@@ -57,6 +57,7 @@ from scipy import stats
 
 from hypersweep.bench._curves import CURVE_TASKS
 from hypersweep.bench._curves import load_curves
+from hypersweep.bench._curves import table_path
 from hypersweep.bench._driver import quiet_libraries
 from hypersweep.bench._optimizers import COMPLETE
 from hypersweep.bench._optimizers import FAIL
@@ -420,8 +421,8 @@ def run_pruning(
             own library's sampler.
 
     Raises:
-        ValueError: If a pruner or the sampler is unknown, a pruner is unavailable, or a count
-            is below 1.
+        ValueError: If a task, a pruner or the sampler is unknown, no task is given, a pruner
+            is unavailable or its options do not fit it, or a count is below 1.
         FileNotFoundError: If a table was never made.
     """
     if seeds < 1 or budget_trainings < 1:
@@ -429,6 +430,10 @@ def run_pruning(
             f"seeds and budget_trainings must be >= 1, got seeds={seeds}, "
             f"budget_trainings={budget_trainings}"
         )
+    if not tasks:
+        raise ValueError(f"tasks must name at least one of {sorted(CURVE_TASKS)}, got none")
+    for task in tasks:
+        table_path(task, directory)  # an unknown task fails before any study runs
     _check_sampler(sampler)
     labels = list(dict.fromkeys([NO_PRUNING, *pruners]))
     for label in labels:
