@@ -234,8 +234,6 @@ def _check_pruner(label: str) -> tuple[str, dict[str, Any]]:
         raise ValueError(
             f"pruner {name!r} is not available: {reason}; available: {', '.join(available)}"
         )
-    with quiet_libraries():
-        spec.build(0, options, SAMPLERS[RANDOM])  # bad options fail here, before any study runs
     return name, options
 
 
@@ -437,7 +435,9 @@ def run_pruning(
     _check_sampler(sampler)
     labels = list(dict.fromkeys([NO_PRUNING, *pruners]))
     for label in labels:
-        _check_pruner(label)
+        name, options = _check_pruner(label)
+        with quiet_libraries():
+            PRUNERS[name].build(0, options, SAMPLERS[RANDOM])  # bad options fail before any run
     divisors = [1, THIRD] if third_budget else [1]
     studies = []
     with quiet_libraries():
