@@ -1,10 +1,10 @@
-"""How low any successive-halving schedule could bring the regret on LC1 and LC2, in hindsight.
+"""How low a successive-halving or Hyperband schedule could bring the regret on LC1 and LC2.
 
 The pruner benchmark (``hypersweep bench prune``) asks whether successive halving and Hyperband
 reach a lower regret than no pruning with the same budget of epochs, and whether with a third of
-the epochs they match no pruning with all of them. This script asks what the best schedule of
-that family could do on the same tables, seeds and orders of configurations, so that a miss can
-be told apart from a target no schedule reaches. It replays two families of *synchronous*
+the epochs they match no pruning with all of them. This script asks what the best schedules of
+those methods could do on the same tables, seeds and orders of configurations, so that a miss
+can be told apart from a target no schedule reaches. It replays three families of *synchronous*
 schedules, where every rung waits for its whole cohort and keeps exactly its best fraction (no
 asynchronous promotion, no warm-up, no first trial run in full to learn the maximum resource):
 
@@ -12,23 +12,28 @@ asynchronous promotion, no warm-up, no first trial run in full to learn the maxi
   ``n0`` configurations climbs rungs at ``r, r * eta, r * eta**2, ... < R`` epochs, each rung
   keeping the best ``max(1, floor(n / eta))`` of its ``n`` configurations by best-so-far error,
   and the last survivors train to ``R``;
+* Hyperband (Li et al., JMLR 2018, Algorithm 1): successive-halving brackets with first rungs
+  ``r * eta**b``, bracket ``b`` with ``s`` rungs taking a cohort of
+  ``ceil((s_max + 1) / (s + 1) * eta**s)`` so that every bracket costs about the same, run in
+  turn from a chosen first bracket;
 * screen then train: a cohort of ``n`` configurations trains ``m`` epochs and its best ``k``
   train to ``R`` (successive halving with one rung and any fraction kept).
 
-Cohorts follow each other while a whole one fits in the budget; the epochs left over train
+Cohorts follow each other while the next whole one fits in the budget; the epochs left over train
 further configurations in full. Ties keep the configuration that came first. The returned
 configuration is the completed one with the lowest final error, as in the harness, and its
 regret is that error minus the table's best.
 
-Every schedule of a grid (``r, eta, n0`` and ``n, m, k``, a few thousand in all) runs on every
-seed, and the one with the lowest mean regret is reported. It is chosen after seeing its results
-on the very seeds it is judged on, so its figure is optimistic: a ceiling for the family, not a
-schedule to use. A schedule *matches* no pruning with the whole budget by the harness's rule (a
-one-sided Mann-Whitney U test of "its regret is higher" gives p >= 0.05, here without the Holm
-correction, which could only make matching easier, and its mean regret is no higher). The
-script also runs hypersweep's ``SuccessiveHalvingPruner`` and ``HyperbandPruner`` (the
-harness's ``hs-sha`` and ``hs-hyperband``) on the same seeds, and prints each figure's ratio to
-no pruning with the whole budget.
+Every schedule of a grid (``r, eta``, then the cohort or the first bracket; ``n, m, k``: about
+2500 in all) runs on every seed, and the one of each family with the lowest mean regret is
+reported. It is chosen after seeing its results on the very seeds it is judged on, so its
+figure is optimistic: a ceiling for the family, not a schedule to use. A schedule *matches* no
+pruning with the whole budget by the harness's rule: a one-sided Mann-Whitney U test of "its
+regret is higher" gives p >= 0.05 (here without the Holm correction, which could only make
+matching easier), and its mean regret is no higher. The script also runs hypersweep's
+``SuccessiveHalvingPruner`` and ``HyperbandPruner`` (the harness's ``hs-sha`` and
+``hs-hyperband``) on the same seeds, and prints each figure's ratio to no pruning with the whole
+budget.
 
 Usage:
     python benchmarks/pruning_ceiling.py [--tasks LC1,LC2] [--seeds 50] [--budget 30]
@@ -44,6 +49,7 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 import dataclasses
 import itertools
+import math
 from pathlib import Path
 import sys
 
@@ -61,6 +67,7 @@ FloatArray = npt.NDArray[np.float64]
 
 SUCCESSIVE_HALVING = "successive halving"
 SCREEN_THEN_TRAIN = "screen then train"
+HYPERBAND = "Hyperband"
 
 #: The grid of successive-halving schedules: first rung ``r``, reduction factor ``eta``, cohort.
 FIRST_RUNGS = (1, 2, 3, 4, 5, 6, 8, 10, 13, 16, 20)
@@ -93,16 +100,14 @@ class Rung:
 
 
 @dataclasses.dataclass(frozen=True)
-class Schedule:
-    """A synchronous schedule: cohorts of ``cohort`` configurations climb ``rungs`` in turn."""
+class Bracket:
+    """A cohort of ``cohort`` configurations that climbs ``rungs`` together."""
 
-    family: str
-    name: str
     cohort: int
     rungs: tuple[Rung, ...]
 
-    def cohort_cost(self, max_resource: int) -> int:
-        """The epochs one cohort costs: each rung's configurations train up to its milestone."""
+    def cost(self, max_resource: int) -> int:
+        """The epochs the cohort costs: each rung's configurations train up to its milestone."""
         n, cost, reached = self.cohort, 0, 0
         for rung in self.rungs:
             cost += n * (rung.milestone - reached)
@@ -111,15 +116,54 @@ class Schedule:
         return cost + n * (max_resource - reached)
 
 
-def successive_halving(first_rung: int, eta: int, cohort: int, max_resource: int) -> Schedule:
-    """Successive halving with rungs at ``r * eta**k < R`` (none if ``r >= R``)."""
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """A synchronous schedule: cohorts run the ``brackets`` in turn, over and over."""
+
+    family: str
+    name: str
+    brackets: tuple[Bracket, ...]
+
+
+def _rungs(first_rung: int, eta: int, max_resource: int) -> tuple[Rung, ...]:
+    """Rungs at ``r * eta**k < R``, each keeping ``max(1, floor(n / eta))``."""
     rungs = []
     milestone = first_rung
     while milestone < max_resource:
         rungs.append(Rung(milestone, eta=eta))
         milestone *= eta
+    return tuple(rungs)
+
+
+def successive_halving(first_rung: int, eta: int, cohort: int, max_resource: int) -> Schedule:
+    """Successive halving with rungs at ``r * eta**k < R`` (none if ``r >= R``)."""
     return Schedule(
-        SUCCESSIVE_HALVING, f"r={first_rung}, eta={eta}, cohort {cohort}", cohort, tuple(rungs)
+        SUCCESSIVE_HALVING,
+        f"r={first_rung}, eta={eta}, cohort {cohort}",
+        (Bracket(cohort, _rungs(first_rung, eta, max_resource)),),
+    )
+
+
+def hyperband(first_rung: int, eta: int, first_bracket: int, max_resource: int) -> Schedule:
+    """Hyperband as in Algorithm 1 of Li et al. (JMLR 2018), on whole epochs.
+
+    Bracket ``b`` has rungs at ``r * eta**(b + k) < R``; with ``s`` rungs, and ``s_max`` those
+    of bracket 0, its cohort is ``ceil((s_max + 1) / (s + 1) * eta**s)`` configurations, so
+    every bracket costs about the same. The brackets run from the most aggressive to the one
+    that never stops early, starting at ``first_bracket`` (a study cut short by its budget
+    runs only the first few).
+    """
+    brackets = []
+    n_rungs = len(_rungs(first_rung, eta, max_resource))
+    for b in range(n_rungs + 1):
+        rungs = _rungs(first_rung * eta**b, eta, max_resource)
+        cohort = math.ceil((n_rungs + 1) / (len(rungs) + 1) * eta ** len(rungs))
+        brackets.append(Bracket(cohort, rungs))
+    start = first_bracket % len(brackets)
+    return Schedule(
+        HYPERBAND,
+        f"r={first_rung}, eta={eta}, {len(brackets)} brackets from bracket {start}",
+        tuple(brackets[start:] + brackets[:start]),
     )
 
 
@@ -128,13 +172,12 @@ def screen_then_train(cohort: int, epochs: int, kept: int) -> Schedule:
     return Schedule(
         SCREEN_THEN_TRAIN,
         f"{cohort} for {epochs} epochs, best {kept} in full",
-        cohort,
-        (Rung(epochs, count=kept),),
+        (Bracket(cohort, (Rung(epochs, count=kept),)),),
     )
 
 
 #: Every configuration trains in full.
-NO_PRUNING = Schedule("no pruning", "every configuration in full", 1, ())
+NO_PRUNING = Schedule("no pruning", "every configuration in full", (Bracket(1, ()),))
 
 
 def replay(schedule: Schedule, errors: FloatArray, order: Iterator[int], budget: int) -> float:
@@ -146,13 +189,15 @@ def replay(schedule: Schedule, errors: FloatArray, order: Iterator[int], budget:
     max_resource = errors.shape[1]
     best_so_far = np.minimum.accumulate(errors, axis=1)
 
-    # Whole cohorts while one fits in what is left of the budget.
-    cost = schedule.cohort_cost(max_resource)
+    # Whole cohorts, the brackets in turn, while the next one fits in what is left.
     used = 0
     completed: list[int] = []
-    while used + cost <= budget:
-        rows = [next(order) for _ in range(schedule.cohort)]
-        for rung in schedule.rungs:
+    for bracket in itertools.cycle(schedule.brackets):
+        cost = bracket.cost(max_resource)
+        if used + cost > budget:
+            break
+        rows = [next(order) for _ in range(bracket.cohort)]
+        for rung in bracket.rungs:
             # A stable sort: among equal errors the configuration that came first goes on.
             rows = sorted(rows, key=lambda row: best_so_far[row, rung.milestone - 1])
             rows = rows[: rung.kept(len(rows))]
@@ -172,6 +217,12 @@ def schedules(max_resource: int) -> list[Schedule]:
         successive_halving(r, eta, cohort, max_resource)
         for r, eta, cohort in itertools.product(FIRST_RUNGS, REDUCTION_FACTORS, COHORTS)
         if r < max_resource
+    ]
+    found += [
+        hyperband(r, eta, first, max_resource)
+        for r, eta in itertools.product(FIRST_RUNGS, REDUCTION_FACTORS)
+        if r < max_resource
+        for first in range(len(_rungs(r, eta, max_resource)) + 1)
     ]
     found += [
         screen_then_train(cohort, epochs, kept)
@@ -244,7 +295,7 @@ def run_task(task: str, seeds: int, budget_trainings: int, directory: Path | Non
         # The best schedule of each family, chosen on these seeds.
         results = [(s, regrets(s, errors, optimum, budget, seeds)) for s in grid]
         results = [(s, r) for s, r in results if np.all(np.isfinite(r))]
-        for family in (SUCCESSIVE_HALVING, SCREEN_THEN_TRAIN):
+        for family in (SUCCESSIVE_HALVING, HYPERBAND, SCREEN_THEN_TRAIN):
             members = [(s, r) for s, r in results if s.family == family]
             if members:
                 best, values = min(members, key=lambda item: float(np.mean(item[1])))

@@ -114,7 +114,7 @@ def test_pruning_ceiling_replays_a_schedule_within_its_budget() -> None:
 
     # Screen all six for one epoch, train the best in full: 6 + 9 epochs find the best row.
     screen = ceiling.screen_then_train(6, 1, 1)
-    assert screen.cohort_cost(10) == 15
+    assert screen.brackets[0].cost(10) == 15
     assert ceiling.replay(screen, errors, iter(range(6)), 15) == 0.1
     # One epoch short of the cohort: only whole trainings fit, the first row alone.
     assert ceiling.replay(screen, errors, iter(range(6)), 14) == 0.5
@@ -122,9 +122,28 @@ def test_pruning_ceiling_replays_a_schedule_within_its_budget() -> None:
 
     # Successive halving r=2, eta=2 on R=10: rungs at 2, 4, 8; 4 rows -> 2 -> 1 -> 1.
     halving = ceiling.successive_halving(2, 2, 4, 10)
-    assert [rung.milestone for rung in halving.rungs] == [2, 4, 8]
-    assert halving.cohort_cost(10) == 4 * 2 + 2 * 2 + 1 * 4 + 1 * 2
+    assert [rung.milestone for rung in halving.brackets[0].rungs] == [2, 4, 8]
+    assert halving.brackets[0].cost(10) == 4 * 2 + 2 * 2 + 1 * 4 + 1 * 2
     assert ceiling.replay(halving, errors, iter([0, 2, 3, 4, 1, 5]), 18) == 0.2
+
+
+def test_pruning_ceiling_hyperband_gives_each_bracket_about_the_same_budget() -> None:
+    ceiling = _load_script("pruning_ceiling")
+
+    # r=1, eta=2, R=10: bracket 0 has rungs 1, 2, 4, 8 (s_max = 4); the last has none.
+    schedule = ceiling.hyperband(1, 2, 0, 10)
+    brackets = schedule.brackets
+    milestones = [[rung.milestone for rung in bracket.rungs] for bracket in brackets]
+    assert milestones == [[1, 2, 4, 8], [2, 4, 8], [4, 8], [8], []]
+    # Cohorts ceil((s_max + 1) / (s + 1) * eta**s) for s = 4, 3, 2, 1, 0 rungs.
+    assert [b.cohort for b in brackets] == [16, 10, 7, 5, 5]
+    assert [b.cost(10) for b in brackets] == [42, 40, 42, 44, 50]
+    # Starting at the last bracket: the no-stop bracket comes first.
+    assert ceiling.hyperband(1, 2, 4, 10).brackets[0].rungs == ()
+
+    # Flat curves: bracket 0 alone finds the best of its 16 configurations.
+    errors = np.repeat(np.linspace(0.9, 0.1, 16)[:, None], 10, axis=1)
+    assert ceiling.replay(schedule, errors, iter(range(16)), 42) == pytest.approx(0.1)
 
 
 def test_pruning_ceiling_prints_the_ceiling_beside_hypersweeps_pruners(tmp_path: Path) -> None:
