@@ -168,13 +168,12 @@ def report_command(
 def make_curves_command(tasks: str, n_configs: int, n_epochs: int, cache_dir: str | None) -> None:
     """Train the learning-curve tables once and cache them (minutes)."""
     directory = Path(cache_dir) if cache_dir else None
-    if not split_names(tasks):
-        raise click.ClickException(f"tasks must be among {', '.join(CURVE_TASKS)}, got none")
-    for task_name in split_names(tasks):
-        if task_name not in CURVE_TASKS:
-            raise click.ClickException(
-                f"tasks must be among {', '.join(CURVE_TASKS)}, got {task_name!r}"
-            )
+    names = split_names(tasks)
+    unknown = [name for name in names if name not in CURVE_TASKS]
+    if not names or unknown:
+        given = ", ".join(repr(name) for name in unknown) if unknown else "none"
+        raise click.ClickException(f"tasks must be among {', '.join(CURVE_TASKS)}, got {given}")
+    for task_name in names:
         with _progress() as progress:
             bar = progress.add_task(task_name, total=n_configs, last="")
 

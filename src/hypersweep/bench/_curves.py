@@ -83,14 +83,23 @@ def cache_dir() -> Path:
     return Path(base) / "hypersweep"
 
 
+def check_task(task: str) -> None:
+    """Refuse a task that has no learning-curve table.
+
+    Raises:
+        ValueError: If the task is not one of :data:`CURVE_TASKS`.
+    """
+    if task not in CURVE_TASKS:
+        raise ValueError(f"task must be one of {sorted(CURVE_TASKS)}, got {task!r}")
+
+
 def table_path(task: str, directory: Path | None = None) -> Path:
     """Where the table of ``task`` is cached.
 
     Raises:
         ValueError: If the task is unknown.
     """
-    if task not in CURVE_TASKS:
-        raise ValueError(f"task must be one of {sorted(CURVE_TASKS)}, got {task!r}")
+    check_task(task)
     return (directory or cache_dir()) / "curves" / f"{task.lower()}-v{TABLE_VERSION}.npz"
 
 
@@ -257,7 +266,7 @@ def make_curves(
     Raises:
         ValueError: If the task is unknown or a count is below 1.
     """
-    table_path(task, directory)  # an unknown task fails before any training
+    check_task(task)
     if n_configs < 1 or n_epochs < 1:
         raise ValueError(
             f"n_configs and n_epochs must be >= 1, got n_configs={n_configs}, n_epochs={n_epochs}"

@@ -56,8 +56,8 @@ import numpy as np
 from scipy import stats
 
 from hypersweep.bench._curves import CURVE_TASKS
+from hypersweep.bench._curves import check_task
 from hypersweep.bench._curves import load_curves
-from hypersweep.bench._curves import table_path
 from hypersweep.bench._driver import quiet_libraries
 from hypersweep.bench._optimizers import COMPLETE
 from hypersweep.bench._optimizers import FAIL
@@ -431,7 +431,7 @@ def run_pruning(
     if not tasks:
         raise ValueError(f"tasks must name at least one of {sorted(CURVE_TASKS)}, got none")
     for task in tasks:
-        table_path(task, directory)  # an unknown task fails before any study runs
+        check_task(task)
     _check_sampler(sampler)
     labels = list(dict.fromkeys([NO_PRUNING, *pruners]))
     for label in labels:
