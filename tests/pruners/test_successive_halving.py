@@ -197,3 +197,18 @@ def test_pruned_trial_keeps_its_learning_curve() -> None:
 def test_bad_arguments(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         pruners.SuccessiveHalvingPruner(**kwargs)  # type: ignore[arg-type]
+
+
+def test_resource_in_seconds_with_reports_at_irregular_times() -> None:
+    # Rungs at 10 and 30 seconds of a 90-second run; each trial reports whenever its elapsed
+    # whole seconds say, so no two trials report at the same steps.
+    pruner = pruners.SuccessiveHalvingPruner(10, 90, n_min_trials=3)
+    study = hypersweep.create_study(pruner=pruner)
+    for offset in range(4):
+        add_finished(study, {3 + offset: 2.0, 11 + offset: 1.0, 31 + offset: 0.5, 90: 0.5})
+
+    # Behind at the first report past 10 s (its best so far 3.0 against 1.0): stopped there,
+    # not at 9 s, before the rung.
+    assert report_and_ask(study.ask(), {4: 3.0, 9: 3.0, 13: 3.0}) == [False, False, True]
+    # Ahead at 12 s and at 33 s: it goes on past both rungs.
+    assert report_and_ask(study.ask(), {5: 2.0, 12: 0.2, 33: 0.1, 60: 0.1}) == [False] * 4

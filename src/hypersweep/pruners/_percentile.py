@@ -6,17 +6,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hypersweep.pruners._base import BasePruner
+from hypersweep.pruners._curves import check_int
 from hypersweep.trial import FrozenTrial
 from hypersweep.trial import StudyDirection
 from hypersweep.trial import TrialState
 
 if TYPE_CHECKING:
     from hypersweep.study import Study
-
-
-def _check_count(name: str, value: int, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 class PercentilePruner(BasePruner):
@@ -50,10 +46,10 @@ class PercentilePruner(BasePruner):
     ) -> None:
         if not isinstance(percentile, (int, float)) or not 0.0 <= percentile <= 100.0:
             raise ValueError(f"percentile must be in [0, 100], got {percentile!r}")
-        _check_count("n_startup_trials", n_startup_trials, 0)
-        _check_count("n_warmup_steps", n_warmup_steps, 0)
-        _check_count("interval_steps", interval_steps, 1)
-        _check_count("n_min_trials", n_min_trials, 1)
+        check_int("n_startup_trials", n_startup_trials, 0)
+        check_int("n_warmup_steps", n_warmup_steps, 0)
+        check_int("interval_steps", interval_steps, 1)
+        check_int("n_min_trials", n_min_trials, 1)
         self._percentile = float(percentile)
         self._n_startup_trials = n_startup_trials
         self._n_warmup_steps = n_warmup_steps
